@@ -1,0 +1,107 @@
+# nsguard — build, test and install. `make V=1` shows full commands.
+OUTPUT ?= .output
+ARCH ?= x86
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+PREFIX ?= /usr/local
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+INCLUDES := -Iinclude -I$(OUTPUT) -Iuser
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
+	-Wall -Werror -Wno-unused-function
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+LDLIBS := -lbpf -lelf -lz -ljansson
+
+# globals first: the linker must meet map definitions before their externs.
+BPF_SRCS := bpf/globals.bpf.c $(filter-out bpf/globals.bpf.c,$(sort $(wildcard bpf/*.bpf.c)))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)
+USER_SRCS := $(sort $(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+# Everything but main(): linked into unit tests as well.
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps clean vmlinux test unit-test integration-test run install asan
+
+all: nsguard
+
+deps:
+	$(Q)scripts/deps.sh
+
+nsguard: $(OUTPUT)/nsguard
+	$(Q)cp $< $@
+
+$(OUTPUT)/nsguard: $(USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# One object from all concerns; `gen object` links the externs and drops DWARF.
+$(OUTPUT)/nsguard.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/nsguard.skel.h: $(OUTPUT)/nsguard.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name nsguard_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(OUTPUT)/nsguard.skel.h | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+# Regenerate the committed vmlinux.h from the running kernel's BTF.
+vmlinux:
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+# Userspace under AddressSanitizer + UBSan, used by the tests.
+asan:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 .output/asan/nsguard
+
+unit-test: asan
+	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 \
+		$(patsubst $(OUTPUT)/%,.output/asan/%,$(UNIT_BINS))
+	$(Q)tests/unit/run.sh .output/asan/tests
+
+integration-test: asan
+	$(Q)NSGUARD=$(CURDIR)/.output/asan/nsguard tests/integration/run.sh
+
+test: deps
+	$(Q)scripts/deps.sh --test
+	$(Q)$(MAKE) --no-print-directory unit-test
+	$(Q)$(MAKE) --no-print-directory integration-test
+
+run: all
+	./nsguard
+
+install: all
+	install -D -m 0755 nsguard $(DESTDIR)$(PREFIX)/sbin/nsguard
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf .output nsguard

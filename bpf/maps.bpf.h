@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Maps and tunables shared by every BPF program.
+ */
+#ifndef NSGUARD_MAPS_BPF_H
+#define NSGUARD_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "nsguard.h"
+#include "container_id.h"
+
+#define NSG_CGROUP_WALK_MAX 16
+#define NSG_PENDING_MAX 16384
+#define NSG_CONTAINER_CACHE_MAX 8192
+
+/* What the kernel side knows about the cgroup a task runs in. */
+struct nsg_container {
+	__u32 is_container;
+	char id[NSG_CONTAINER_ID_LEN + 1];
+};
+
+/* A setns() seen at syscall entry, completed at exit. */
+struct nsg_pending_setns {
+	struct nsg_setns_info info;
+};
+
+struct nsg_events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* userspace resizes: --ring-size */
+};
+
+struct nsg_drops_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NSG_DROP_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+struct nsg_container_cache_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NSG_CONTAINER_CACHE_MAX);
+	__type(key, __u64); /* cgroup id: never reused while the system runs */
+	__type(value, struct nsg_container);
+};
+
+struct nsg_scratch {
+	char cgname[NSG_CGNAME_MAX];
+};
+
+struct nsg_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nsg_scratch);
+};
+
+struct nsg_pending_setns_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NSG_PENDING_MAX);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct nsg_pending_setns);
+};
+
+struct nsg_pending_unshare_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NSG_PENDING_MAX);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, __u64); /* unshare flags */
+};
+
+/*
+ * Every object includes these definitions; they are weak so that `bpftool
+ * gen object` merges them into one map each (libbpf 1.1's linker mislays
+ * DATASEC offsets of `extern` maps, weak definitions link correctly).
+ */
+/* Host namespace inode per enum nsg_ns_type; 0 = unknown, never matches. */
+const volatile __u32 host_ns_inum[NSG_NS_TYPES] __weak = {
+	[NSG_NS_IPC] = NSG_INIT_IPC_INO,
+	[NSG_NS_PID] = NSG_INIT_PID_INO,
+	[NSG_NS_UTS] = NSG_INIT_UTS_INO,
+	[NSG_NS_CGROUP] = NSG_INIT_CGROUP_INO,
+	[NSG_NS_TIME] = NSG_INIT_TIME_INO,
+	[NSG_NS_USER] = NSG_INIT_USER_INO,
+};
+/* v1 subsystem id whose hierarchy identifies containers; -1 = cgroup v2. */
+const volatile int cgroup_v1_subsys __weak = -1;
+
+struct nsg_events_map events __weak SEC(".maps");
+struct nsg_drops_map drops __weak SEC(".maps");
+struct nsg_container_cache_map container_cache __weak SEC(".maps");
+struct nsg_scratch_map scratch __weak SEC(".maps");
+struct nsg_pending_setns_map pending_setns __weak SEC(".maps");
+struct nsg_pending_unshare_map pending_unshare __weak SEC(".maps");
+
+#endif /* NSGUARD_MAPS_BPF_H */

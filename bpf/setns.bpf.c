@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * S3/S4: setns() by a container task. The target is derived from the file
+ * behind the fd, never from the nstype argument (crun passes 0): an nsfs
+ * inode names one namespace; a pidfd names a task whose namespaces are
+ * selected by the flags. Entry records the target, exit adds the result.
+ */
+#include "maps.bpf.h"
+#include "identity.bpf.h"
+#include "nsinfo.bpf.h"
+#include "event.bpf.h"
+
+#define NSFS_MAGIC 0x6e736673
+#define PIDFS_MAGIC 0x50494446          /* 6.9+: pidfds live on pidfs */
+#define ANON_INODE_FS_MAGIC 0x09041934  /* before 6.9: anon inode "[pidfd]" */
+
+static __always_inline struct file *nsg_fd_file(struct task_struct *task, int fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_core_read(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+static __always_inline int nsg_is_anon_pidfd(struct file *file)
+{
+	const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+	char buf[8] = {};
+
+	bpf_probe_read_kernel(buf, sizeof(buf), name);
+	return buf[0] == '[' && buf[1] == 'p' && buf[2] == 'i' && buf[3] == 'd' &&
+	       buf[4] == 'f' && buf[5] == 'd' && buf[6] == ']' && buf[7] == '\0';
+}
+
+static __always_inline void nsg_target_from_nsfs(struct file *file,
+						 struct nsg_setns_info *info)
+{
+	struct ns_common *ns = BPF_CORE_READ(file, f_inode, i_private);
+	int type = nsg_ns_type_of_clone_flag(nsg_ns_common_type(ns));
+
+	info->via = NSG_VIA_NSFS;
+	if (type < 0)
+		return;
+	info->target_mask = NSG_BIT(type);
+	info->target_inum[type & (NSG_NS_TYPES - 1)] = BPF_CORE_READ(ns, inum);
+}
+
+/* First task attached to a struct pid (pid_task(pid, PIDTYPE_PID)). */
+static __always_inline struct task_struct *nsg_pid_task(struct pid *pid)
+{
+	struct hlist_node *first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+
+	if (!first)
+		return NULL;
+	return (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
+}
+
+static __always_inline void nsg_target_from_pidfd(struct file *file, __u32 flags,
+						  struct nsg_setns_info *info)
+{
+	struct pid *pid = BPF_CORE_READ(file, private_data);
+	struct task_struct *target = nsg_pid_task(pid);
+	__u32 inum[NSG_NS_TYPES] = {};
+	int t;
+
+	info->via = NSG_VIA_PIDFD;
+	if (!target)
+		return;
+	info->target_mask = nsg_ns_mask_of_clone_flags(flags);
+	nsg_task_ns_inums(target, inum);
+	for (t = 0; t < NSG_NS_TYPES; t++)
+		if (info->target_mask & NSG_BIT(t))
+			info->target_inum[t] = inum[t];
+}
+
+static __always_inline void nsg_setns_target(struct task_struct *task, int fd,
+					     __u32 flags, struct nsg_setns_info *info)
+{
+	struct file *file = nsg_fd_file(task, fd);
+	unsigned long magic;
+
+	if (!file)
+		return;
+	magic = BPF_CORE_READ(file, f_inode, i_sb, s_magic);
+	if (magic == NSFS_MAGIC)
+		nsg_target_from_nsfs(file, info);
+	else if (magic == PIDFS_MAGIC ||
+		 (magic == ANON_INODE_FS_MAGIC && nsg_is_anon_pidfd(file)))
+		nsg_target_from_pidfd(file, flags, info);
+}
+
+static __always_inline __u32 nsg_target_host_mask(const struct nsg_setns_info *info)
+{
+	__u32 mask = 0;
+	int t;
+
+	for (t = 0; t < NSG_NS_TYPES; t++)
+		if ((info->target_mask & NSG_BIT(t)) &&
+		    nsg_is_host_ns(t, info->target_inum[t]))
+			mask |= NSG_BIT(t);
+	return mask;
+}
+
+SEC("tracepoint/syscalls/sys_enter_setns")
+int nsg_setns_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct nsg_pending_setns p = {};
+	struct nsg_container c;
+
+	nsg_task_container(task, &c);
+	if (!c.is_container)
+		return 0;
+	p.info.fd = (int)ctx->args[0];
+	p.info.flags = (__u32)ctx->args[1];
+	nsg_setns_target(task, p.info.fd, p.info.flags, &p.info);
+	p.info.target_host = nsg_target_host_mask(&p.info);
+	bpf_map_update_elem(&pending_setns, &pid_tgid, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_setns")
+int nsg_setns_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct nsg_pending_setns *p;
+	struct nsg_container c;
+	struct nsg_event *e;
+	__u64 cgid;
+
+	p = bpf_map_lookup_elem(&pending_setns, &pid_tgid);
+	if (!p)
+		return 0;
+	e = nsg_event_reserve(NSG_EV_SETNS);
+	if (e) {
+		cgid = nsg_task_container(task, &c);
+		nsg_event_fill_current(e, NSG_EV_SETNS, task, cgid, &c);
+		e->setns = p->info;
+		e->setns.result = (int)ctx->ret;
+		bpf_ringbuf_submit(e, 0);
+	}
+	bpf_map_delete_elem(&pending_setns, &pid_tgid);
+	return 0;
+}

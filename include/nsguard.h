@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Definitions shared by the BPF programs and the userspace agent: the event
+ * record written to the ring buffer, its enums and the namespace type set.
+ * Kernel side includes vmlinux.h first; userspace includes <linux/types.h>.
+ */
+#ifndef NSGUARD_H
+#define NSGUARD_H
+
+#define NSG_COMM_LEN 16
+#define NSG_EXE_LEN 256
+#define NSG_CONTAINER_ID_LEN 64
+#define NSG_NS_TYPES 8
+
+/* Initial namespaces have fixed inode numbers (include/linux/proc_ns.h). */
+#define NSG_INIT_IPC_INO 0xEFFFFFFFU
+#define NSG_INIT_UTS_INO 0xEFFFFFFEU
+#define NSG_INIT_USER_INO 0xEFFFFFFDU
+#define NSG_INIT_PID_INO 0xEFFFFFFCU
+#define NSG_INIT_CGROUP_INO 0xEFFFFFFBU
+#define NSG_INIT_TIME_INO 0xEFFFFFFAU
+
+/*
+ * Namespace types in one fixed order, used as array index in every event
+ * (`ns[]`) and as bit number in masks. Userspace names them in nsg_ns_names.
+ */
+enum nsg_ns_type {
+	NSG_NS_IPC = 0,
+	NSG_NS_PID,
+	NSG_NS_NET,
+	NSG_NS_UTS,
+	NSG_NS_MNT,
+	NSG_NS_CGROUP,
+	NSG_NS_TIME,
+	NSG_NS_USER,
+};
+
+#define NSG_BIT(t) (1U << (t))
+/* The namespace types whose sharing with the host is a violation. */
+#define NSG_VIOLATION_MASK (NSG_BIT(NSG_NS_IPC) | NSG_BIT(NSG_NS_PID))
+
+/* CLONE_NEW* flags (uapi/linux/sched.h), repeated because vmlinux.h has no macros. */
+#define NSG_CLONE_NEWTIME 0x00000080U
+#define NSG_CLONE_NEWNS 0x00020000U
+#define NSG_CLONE_NEWCGROUP 0x02000000U
+#define NSG_CLONE_NEWUTS 0x04000000U
+#define NSG_CLONE_NEWIPC 0x08000000U
+#define NSG_CLONE_NEWUSER 0x10000000U
+#define NSG_CLONE_NEWPID 0x20000000U
+#define NSG_CLONE_NEWNET 0x40000000U
+#define NSG_CLONE_NEW_MASK                                                     \
+	(NSG_CLONE_NEWTIME | NSG_CLONE_NEWNS | NSG_CLONE_NEWCGROUP |           \
+	 NSG_CLONE_NEWUTS | NSG_CLONE_NEWIPC | NSG_CLONE_NEWUSER |             \
+	 NSG_CLONE_NEWPID | NSG_CLONE_NEWNET)
+
+enum nsg_event_type {
+	NSG_EV_HOST_NS_EXEC = 1,
+	NSG_EV_SETNS,
+	NSG_EV_NS_CREATE,
+	NSG_EV_MAX, /* kernel-side event types end here */
+};
+
+enum nsg_verdict {
+	NSG_VERDICT_ALERT = 0,
+	NSG_VERDICT_BLOCKED,
+	NSG_VERDICT_KILLED,
+	NSG_VERDICT_ALLOWED,
+};
+
+/* How a setns() named its target. */
+enum nsg_setns_via {
+	NSG_VIA_UNKNOWN = 0, /* fd was neither nsfs nor pidfd: setns fails */
+	NSG_VIA_NSFS,
+	NSG_VIA_PIDFD,
+};
+
+/* Which syscall created namespaces. */
+enum nsg_create_via {
+	NSG_CREATE_CLONE = 1, /* clone, clone3, fork paths: seen at task_newtask */
+	NSG_CREATE_UNSHARE,
+};
+
+struct nsg_setns_info {
+	__s32 fd;
+	__u32 flags;         /* nstype argument as passed */
+	__u32 via;           /* enum nsg_setns_via */
+	__u32 target_mask;   /* namespace types the call targets */
+	__u32 target_host;   /* subset of target_mask that are host namespaces */
+	__s32 result;        /* syscall return value */
+	__u32 target_inum[NSG_NS_TYPES];
+};
+
+struct nsg_create_info {
+	__u64 clone_flags;
+	__u32 via;           /* enum nsg_create_via */
+	__u32 child_pid;     /* clone: new task's tgid; unshare: 0 */
+	__u32 child_tid;
+	__u32 created_mask;  /* namespace types created */
+	__u32 new_inum[NSG_NS_TYPES];
+};
+
+struct nsg_event {
+	__u64 ts_boot_ns;    /* bpf_ktime_get_boot_ns() */
+	__u64 cgroup_id;
+	__u64 start_boot_ns; /* process start time: with pid, a unique key */
+	__u64 exec_id;       /* task->self_exec_id: changes on every exec */
+	__u32 type;          /* enum nsg_event_type */
+	__u32 verdict;       /* enum nsg_verdict */
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 host_ns_mask;  /* namespace types shared with the host */
+	__u32 is_container;
+	__u32 ns_inum[NSG_NS_TYPES];
+	char comm[NSG_COMM_LEN];
+	char container_id[NSG_CONTAINER_ID_LEN + 1];
+	char exe[NSG_EXE_LEN];  /* exec events only: the path given to execve */
+	union {
+		struct nsg_setns_info setns;
+		struct nsg_create_info create;
+	};
+};
+
+/* Ring-buffer reservation failures, per CPU, indexed by event type. */
+#define NSG_DROP_SLOTS NSG_EV_MAX
+
+#endif /* NSGUARD_H */

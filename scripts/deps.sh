@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what nsguard needs to build and test, from Debian's packages only.
+# Fast no-op when everything is present, so the build can call it each time.
+set -euo pipefail
+
+BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev
+	libcmocka-dev libclang-rt-14-dev make gcc libc6-dev pkg-config)
+TEST_PKGS=(runc crun podman busybox-static jq util-linux iproute2 procps)
+
+want=("${BUILD_PKGS[@]}")
+if [[ "${1:-}" == "--test" ]]; then
+	want+=("${TEST_PKGS[@]}")
+fi
+
+missing=()
+for pkg in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$pkg")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+	echo "deps: missing packages (${missing[*]}); run as root: sudo $0 $*" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "agent.h"
+#include "cgroupmode.h"
+#include "event_format.h"
+#include "exe_cache.h"
+#include "hostns.h"
+#include "loader.h"
+#include "names.h"
+#include "output.h"
+#include "probe.h"
+#include "procscan.h"
+#include "timefmt.h"
+
+#define POLL_TIMEOUT_MS 100
+
+static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exit_signal;
+
+struct agent {
+	const struct nsg_config *cfg;
+	struct nsg_probe probe;
+	struct nsg_hostns host;
+	struct nsg_cgroup_mode cgroups;
+	struct nsg_sink sink;
+	struct nsg_exe_cache exes;
+	struct nsg_format_ctx fmt;
+	struct nsguard_bpf *skel;
+	struct ring_buffer *rb;
+	unsigned long long received[NSG_EV_MAX];
+	unsigned long long startup_reported;
+	time_t started;
+};
+
+static void on_signal(int sig)
+{
+	exiting = 1;
+	exit_signal = sig;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level;
+	(void)fmt;
+	(void)args;
+	return 0;
+}
+
+static int die(const char *fmt, const char *what, int status)
+{
+	fprintf(stderr, "nsguard: ");
+	fprintf(stderr, fmt, what);
+	fputc('\n', stderr);
+	return status;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+	const struct nsg_event *e = data;
+
+	if (size < sizeof(*e) || e->type == 0 || e->type >= NSG_EV_MAX)
+		return 0;
+	a->received[e->type]++;
+	nsg_sink_emit(&a->sink, nsg_event_to_json(e, &a->fmt));
+	return 0;
+}
+
+static json_t *host_ns_json(const struct agent *a)
+{
+	char source[32];
+
+	if (a->host.from_pid)
+		snprintf(source, sizeof(source), "pid:%d", a->host.from_pid);
+	else
+		snprintf(source, sizeof(source), "initial");
+	return json_pack("{s:s, s:o}", "source", source, "inums", nsg_json_ns_inums(a->host.inum));
+}
+
+static void emit_agent_start(struct agent *a)
+{
+	json_t *o = nsg_json_agent_event("agent_start");
+	char cg[48];
+
+	snprintf(cg, sizeof(cg), a->cgroups.v2 ? "v2" : "v1:%s", a->cgroups.v1_controller);
+	json_object_set_new(o, "version", json_string("0.1.0"));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "kernel", json_string(a->probe.kernel_release));
+	json_object_set_new(o, "mode", json_string("audit"));
+	json_object_set_new(o, "tier", json_string("none"));
+	json_object_set_new(o, "tier_reason", json_string("audit mode: this build reports and never blocks"));
+	json_object_set_new(o, "detection", json_string("tracepoint"));
+	json_object_set_new(o, "probe", nsg_probe_to_json(&a->probe));
+	json_object_set_new(o, "host_ns", host_ns_json(a));
+	json_object_set_new(o, "cgroup_hierarchy", json_string(cg));
+	json_object_set_new(o, "ring_size", json_integer((json_int_t)a->cfg->ring_size));
+	nsg_sink_emit(&a->sink, o);
+	nsg_sink_flush(&a->sink);
+}
+
+static json_t *per_type_counts(const unsigned long long *counts, unsigned long long *total)
+{
+	json_t *o = json_object();
+
+	*total = 0;
+	for (int t = 1; t < NSG_EV_MAX; t++) {
+		json_object_set_new(o, nsg_event_name((uint32_t)t), json_integer((json_int_t)counts[t]));
+		*total += counts[t];
+	}
+	return o;
+}
+
+static void emit_agent_stats(struct agent *a)
+{
+	unsigned long long drops[NSG_DROP_SLOTS] = {0}, ev_total, drop_total;
+	json_t *o = nsg_json_agent_event("agent_stats");
+
+	nsg_read_drops(a->skel, drops);
+	json_object_set_new(o, "events", per_type_counts(a->received, &ev_total));
+	json_object_set_new(o, "drops", per_type_counts(drops, &drop_total));
+	json_object_set_new(o, "events_total", json_integer((json_int_t)ev_total));
+	json_object_set_new(o, "drops_total", json_integer((json_int_t)drop_total));
+	json_object_set_new(o, "host_ns_running", json_integer((json_int_t)a->startup_reported));
+	json_object_set_new(o, "write_errors", json_integer((json_int_t)a->sink.write_errors));
+	json_object_set_new(o, "uptime_s", json_integer(time(NULL) - a->started));
+	nsg_sink_emit(&a->sink, o);
+	nsg_sink_flush(&a->sink);
+	if (drop_total)
+		fprintf(stderr, "nsguard: %llu events lost: ring buffer full (raise --ring-size)\n",
+			drop_total);
+}
+
+/* S6: containers that were in host namespaces before the hooks existed. */
+static void report_running_containers(struct agent *a)
+{
+	struct nsg_scan scan;
+
+	if (nsg_scan_proc(&a->cgroups, &a->host, &scan)) {
+		fprintf(stderr, "nsguard: start-up scan: cannot read /proc\n");
+		return;
+	}
+	for (size_t i = 0; i < scan.count; i++) {
+		if (!(scan.items[i].host_ns_mask & NSG_VIOLATION_MASK))
+			continue;
+		nsg_sink_emit(&a->sink, nsg_scanned_to_json(&scan.items[i]));
+		a->startup_reported++;
+	}
+	nsg_scan_free(&scan);
+	nsg_sink_flush(&a->sink);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as write errors */
+}
+
+static int poll_until_stopped(struct agent *a)
+{
+	time_t next_stats = a->started + a->cfg->stats_interval;
+
+	while (!exiting) {
+		int n = ring_buffer__poll(a->rb, POLL_TIMEOUT_MS);
+
+		if (n < 0 && n != -EINTR)
+			return die("ring buffer poll failed: %s", strerror(-n), 1);
+		if (n > 0)
+			nsg_sink_flush(&a->sink);
+		if (a->cfg->stats_interval && time(NULL) >= next_stats) {
+			emit_agent_stats(a);
+			next_stats = time(NULL) + a->cfg->stats_interval;
+		}
+	}
+	/* Whatever the kernel already committed is delivered before stopping. */
+	ring_buffer__consume(a->rb);
+	return 0;
+}
+
+static void emit_agent_stop(struct agent *a)
+{
+	json_t *o = nsg_json_agent_event("agent_stop");
+
+	json_object_set_new(o, "reason", json_string(exit_signal ? strsignal(exit_signal) : "error"));
+	nsg_sink_emit(&a->sink, o);
+	nsg_sink_flush(&a->sink);
+}
+
+static int prepare(struct agent *a, char *err, size_t errlen)
+{
+	if (nsg_probe_run(&a->probe, err, errlen) ||
+	    nsg_hostns_init(&a->host, a->cfg->host_ns_pid, err, errlen) ||
+	    nsg_cgroup_mode_detect(&a->cgroups, err, errlen) ||
+	    nsg_sink_open(&a->sink, a->cfg->output_path, a->cfg->format, err, errlen))
+		return -1;
+	if (nsg_exe_cache_init(&a->exes)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	a->fmt.boot_to_realtime_ns = nsg_boot_to_realtime_offset();
+	a->fmt.exe_of = nsg_exe_cache_lookup;
+	a->fmt.exe_arg = &a->exes;
+	return 0;
+}
+
+static int start(struct agent *a)
+{
+	struct nsg_load_opts lo = { &a->host, &a->cgroups, a->cfg->ring_size };
+	char err[512];
+
+	a->skel = nsg_load_and_attach(&lo, err, sizeof(err));
+	if (!a->skel)
+		return die("%s", err, 1);
+	a->rb = ring_buffer__new(nsg_events_fd(a->skel), handle_event, a, NULL);
+	if (!a->rb)
+		return die("%s", "cannot open the ring buffer", 1);
+	a->started = time(NULL);
+	emit_agent_start(a);
+	if (a->cfg->startup_scan)
+		report_running_containers(a);
+	return 0;
+}
+
+static void teardown(struct agent *a)
+{
+	ring_buffer__free(a->rb);
+	nsg_unload(a->skel);
+	nsg_exe_cache_free(&a->exes);
+	if (a->sink.f)
+		nsg_sink_close(&a->sink);
+}
+
+int nsg_agent_run(const struct nsg_config *cfg)
+{
+	struct agent a = { .cfg = cfg };
+	char err[512];
+	int status;
+
+	if (!cfg->verbose)
+		libbpf_set_print(libbpf_quiet);
+	if (prepare(&a, err, sizeof(err))) {
+		teardown(&a);
+		return die("%s", err, NSG_EXIT_USAGE);
+	}
+	install_signals();
+	status = start(&a);
+	if (status == 0) {
+		status = poll_until_stopped(&a);
+		/* Detach first: nothing can arrive after the final counts. */
+		nsg_detach(a.skel);
+		ring_buffer__consume(a.rb);
+		emit_agent_stats(&a);
+		emit_agent_stop(&a);
+	}
+	teardown(&a);
+	return status;
+}

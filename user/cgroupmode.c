@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <string.h>
+#include "cgroupmode.h"
+
+static bool cgroup2_mounted(void)
+{
+	FILE *f = fopen("/proc/self/mounts", "r");
+	char line[512];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char dev[128], dir[256], type[64];
+
+		if (sscanf(line, "%127s %255s %63s", dev, dir, type) == 3 &&
+		    strcmp(type, "cgroup2") == 0)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* /proc/cgroups lists controllers in subsystem-id order. */
+static int v1_subsys_id(const char *controller)
+{
+	FILE *f = fopen("/proc/cgroups", "r");
+	char line[256];
+	int ssid = 0, found = -1;
+
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f)) {
+		char name[64];
+
+		if (line[0] == '#' || sscanf(line, "%63s", name) != 1)
+			continue;
+		if (strcmp(name, controller) == 0)
+			found = ssid;
+		ssid++;
+	}
+	fclose(f);
+	return found;
+}
+
+int nsg_cgroup_mode_detect(struct nsg_cgroup_mode *m, char *err, size_t errlen)
+{
+	static const char *const preferred[] = { "pids", "memory", "cpu" };
+
+	memset(m, 0, sizeof(*m));
+	m->v1_ssid = -1;
+	if (cgroup2_mounted()) {
+		m->v2 = true;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++) {
+		m->v1_ssid = v1_subsys_id(preferred[i]);
+		if (m->v1_ssid >= 0) {
+			snprintf(m->v1_controller, sizeof(m->v1_controller), "%s", preferred[i]);
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "no cgroup v2 mount and no pids/memory/cpu v1 controller");
+	return -1;
+}
+
+/* Does the controller list "a,b,c" of a v1 line contain `name`? */
+static bool list_has(const char *list, size_t len, const char *name)
+{
+	size_t nlen = strlen(name);
+	const char *p = list, *end = list + len;
+
+	while (p < end) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+
+		if (n == nlen && memcmp(p, name, n) == 0)
+			return true;
+		p += n + 1;
+	}
+	return false;
+}
+
+int nsg_proc_cgroup_path(const struct nsg_cgroup_mode *m, int pid, char *path, size_t len)
+{
+	char file[64], line[4096];
+	int rc = -1;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", pid);
+	f = fopen(file, "r");
+	if (!f)
+		return -1;
+	while (rc && fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		bool match;
+
+		if (!c2)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		match = m->v2 ? (c2 == c1 + 1 && strncmp(line, "0:", 2) == 0)
+			      : list_has(c1 + 1, (size_t)(c2 - c1 - 1), m->v1_controller);
+		if (match) {
+			snprintf(path, len, "%s", c2 + 1);
+			rc = 0;
+		}
+	}
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Which cgroup hierarchy identifies containers: the v2 (unified) one when
+ * it is mounted (pure v2 or hybrid hosts), otherwise one v1 hierarchy.
+ * The kernel side and the /proc scan must use the same one.
+ */
+#ifndef NSGUARD_CGROUPMODE_H
+#define NSGUARD_CGROUPMODE_H
+
+#include <stdbool.h>
+
+struct nsg_cgroup_mode {
+	bool v2;
+	int v1_ssid;                /* v1 subsystem id (kernel's enum) or -1 */
+	char v1_controller[32];     /* its name in /proc/PID/cgroup */
+};
+
+/* Returns 0, or -1 with err set when no usable hierarchy exists. */
+int nsg_cgroup_mode_detect(struct nsg_cgroup_mode *m, char *err, size_t errlen);
+/*
+ * The path of `pid` in the chosen hierarchy, from /proc/PID/cgroup.
+ * Returns 0, or -1 when the process is gone or not in it.
+ */
+int nsg_proc_cgroup_path(const struct nsg_cgroup_mode *m, int pid, char *path, size_t len);
+
+#endif

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+const char *argp_program_version = "nsguard 0.1.0";
+
+static const char doc[] =
+	"nsguard: detect container tasks that join or live in the host IPC or PID namespace.\n"
+	"\n"
+	"  nsguard [OPTION...]        run the agent (audit mode): JSON lines on stdout\n"
+	"  nsguard scan [OPTION...]   list running containers and the host namespaces they share;\n"
+	"                             exit 1 if any shares the host IPC or PID namespace"
+	"\vExit status: 0 ok, 1 scan found a violation or the agent failed at run time, "
+	"2 bad usage or an unusable kernel/environment.";
+
+enum {
+	OPT_HOST_NS_PID = 0x100,
+	OPT_STATS_INTERVAL,
+	OPT_RING_SIZE,
+	OPT_NO_STARTUP_SCAN,
+	OPT_HELP,
+};
+
+static const struct argp_option options[] = {
+	{ "format", 'f', "FMT", 0, "Output format: json (default) or text", 0 },
+	{ "output", 'o', "FILE", 0, "Append events to FILE instead of stdout", 0 },
+	{ "host-ns-pid", OPT_HOST_NS_PID, "PID", 0,
+	  "Take the host namespaces from process PID (default: the initial namespaces)", 0 },
+	{ "stats-interval", OPT_STATS_INTERVAL, "SEC", 0,
+	  "Emit agent_stats every SEC seconds (default 60; 0: only at exit)", 0 },
+	{ "ring-size", OPT_RING_SIZE, "BYTES", 0,
+	  "Ring buffer size, a power of two >= 4096; K/M suffixes (default 4M)", 0 },
+	{ "no-startup-scan", OPT_NO_STARTUP_SCAN, NULL, 0,
+	  "Do not report containers already running in host namespaces at start", 0 },
+	{ "verbose", 'v', NULL, 0, "Print libbpf debug output on stderr", 0 },
+	{ "help", OPT_HELP, NULL, 0, "Give this help list", -1 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, -1 },
+	{},
+};
+
+struct parse_state {
+	struct nsg_config *cfg;
+	char *err;
+	size_t errlen;
+	bool reported;
+};
+
+static int fail(struct parse_state *ps, const char *fmt, const char *a, const char *b)
+{
+	snprintf(ps->err, ps->errlen, fmt, a, b);
+	ps->reported = true;
+	return EINVAL;
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_size(const char *s, unsigned long *out)
+{
+	unsigned long v, mult = 1;
+	char num[32];
+	size_t len = strlen(s);
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	if (num[len - 1] == 'K' || num[len - 1] == 'k')
+		mult = 1UL << 10;
+	else if (num[len - 1] == 'M' || num[len - 1] == 'm')
+		mult = 1UL << 20;
+	if (mult != 1)
+		num[len - 1] = '\0';
+	if (parse_ulong(num, (1UL << 30) / mult, &v))
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static bool is_pow2(unsigned long v)
+{
+	return v && !(v & (v - 1));
+}
+
+static error_t parse_value(int key, char *arg, struct parse_state *ps)
+{
+	struct nsg_config *cfg = ps->cfg;
+	unsigned long v;
+
+	switch (key) {
+	case 'f':
+		if (strcmp(arg, "json") == 0)
+			cfg->format = NSG_FMT_JSON;
+		else if (strcmp(arg, "text") == 0)
+			cfg->format = NSG_FMT_TEXT;
+		else
+			return fail(ps, "--format: '%s' is not json or text%s", arg, "");
+		return 0;
+	case OPT_HOST_NS_PID:
+		if (parse_ulong(arg, INT_MAX, &v) || v == 0)
+			return fail(ps, "--host-ns-pid: '%s' is not a process ID%s", arg, "");
+		cfg->host_ns_pid = (int)v;
+		return 0;
+	case OPT_STATS_INTERVAL:
+		if (parse_ulong(arg, 86400, &v))
+			return fail(ps, "--stats-interval: '%s' is not a number of seconds (0..86400)%s",
+				    arg, "");
+		cfg->stats_interval = (unsigned int)v;
+		return 0;
+	case OPT_RING_SIZE:
+		if (parse_size(arg, &v) || !is_pow2(v) || v < 4096)
+			return fail(ps, "--ring-size: '%s' is not a power of two between 4K and 1G%s",
+				    arg, "");
+		cfg->ring_size = v;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+/* argp was told not to print: name the argument it choked on ourselves. */
+static error_t report_bad_arg(struct argp_state *state, struct parse_state *ps)
+{
+	const char *bad = state->next > 0 && state->next <= state->argc
+				  ? state->argv[state->next - 1]
+				  : "?";
+
+	if (ps->reported)
+		return 0;
+	for (const struct argp_option *o = options; o->name || o->key; o++) {
+		size_t n = o->name ? strlen(o->name) : 0;
+
+		if (o->arg && n && strncmp(bad, "--", 2) == 0 && strncmp(bad + 2, o->name, n) == 0 &&
+		    bad[2 + n] == '\0')
+			return fail(ps, "option '%s' needs a value%s", bad, "");
+	}
+	return fail(ps, "unknown option or argument '%s'%s", bad, "");
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct parse_state *ps = state->input;
+	struct nsg_config *cfg = ps->cfg;
+
+	switch (key) {
+	case 'o':
+		cfg->output_path = arg;
+		return 0;
+	case 'v':
+		cfg->verbose = true;
+		return 0;
+	case 'h':
+	case OPT_HELP:
+		cfg->help = true;
+		return 0;
+	case OPT_NO_STARTUP_SCAN:
+		cfg->startup_scan = false;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0 && strcmp(arg, "scan") == 0) {
+			cfg->command = NSG_CMD_SCAN;
+			return 0;
+		}
+		return fail(ps, "unexpected argument '%s'%s", arg, "");
+	case ARGP_KEY_ERROR:
+		return report_bad_arg(state, ps);
+	}
+	return parse_value(key, arg, ps);
+}
+
+static const struct argp argp = { options, parse_opt, "[scan]", doc, NULL, NULL, NULL };
+
+void nsg_config_defaults(struct nsg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->format = NSG_FMT_JSON;
+	cfg->stats_interval = NSG_DEFAULT_STATS_INTERVAL;
+	cfg->ring_size = NSG_DEFAULT_RING_SIZE;
+	cfg->startup_scan = true;
+}
+
+int nsg_parse_args(int argc, char **argv, struct nsg_config *cfg, char *err, size_t errlen)
+{
+	struct parse_state ps = { .cfg = cfg, .err = err, .errlen = errlen };
+	error_t rc;
+
+	nsg_config_defaults(cfg);
+	err[0] = '\0';
+	rc = argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_EXIT | ARGP_NO_HELP, NULL, &ps);
+	if (rc == 0 && !ps.reported)
+		return 0;
+	if (!ps.reported)
+		snprintf(err, errlen, "invalid command line (%s)", strerror(rc));
+	return NSG_EXIT_USAGE;
+}
+
+void nsg_print_help(FILE *f)
+{
+	argp_help(&argp, f, ARGP_HELP_STD_HELP, (char *)"nsguard");
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Command line: `nsguard [OPTION...]` (the agent) and `nsguard scan`. */
+#ifndef NSGUARD_CLI_H
+#define NSGUARD_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN };
+enum nsg_format { NSG_FMT_JSON, NSG_FMT_TEXT };
+
+struct nsg_config {
+	enum nsg_command command;
+	enum nsg_format format;
+	const char *output_path;   /* NULL: stdout */
+	int host_ns_pid;           /* 0: the initial namespaces */
+	unsigned int stats_interval; /* seconds; 0: only at exit */
+	unsigned long ring_size;   /* bytes, a power of two */
+	bool startup_scan;
+	bool verbose;
+	bool help;
+};
+
+#define NSG_DEFAULT_STATS_INTERVAL 60
+#define NSG_DEFAULT_RING_SIZE (4UL << 20)
+#define NSG_EXIT_USAGE 2
+
+void nsg_config_defaults(struct nsg_config *cfg);
+/*
+ * Parses argv into cfg. Returns 0, or NSG_EXIT_USAGE with a one-line
+ * reason in err (no trailing newline).
+ */
+int nsg_parse_args(int argc, char **argv, struct nsg_config *cfg, char *err, size_t errlen);
+/* Full --help text on f. */
+void nsg_print_help(FILE *f);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The event feed's schema lives here: kernel records and agent events to
+ * JSON objects (README "Event schema"), and the one-line text rendering.
+ */
+#ifndef NSGUARD_EVENT_FORMAT_H
+#define NSGUARD_EVENT_FORMAT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <linux/types.h>
+#include "nsguard.h"
+#include "procscan.h"
+
+struct nsg_format_ctx {
+	int64_t boot_to_realtime_ns;
+	/* Path of the process's executable, or NULL: event-time lookup. */
+	const char *(*exe_of)(void *arg, uint32_t pid, uint64_t start_boot_ns, uint64_t exec_id);
+	void *exe_arg;
+};
+
+/* A new event object with "time" (now) and "event" set. */
+json_t *nsg_json_agent_event(const char *event);
+/* A kernel record as a feed object; NULL on allocation failure. */
+json_t *nsg_event_to_json(const struct nsg_event *e, const struct nsg_format_ctx *ctx);
+/* `host_ns_running` for a container found by the start-up scan. */
+json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c);
+/* ["ipc","pid"] for a namespace-type mask. */
+json_t *nsg_json_ns_list(uint32_t mask);
+/* {"ipc": inum, ...} for all eight types. */
+json_t *nsg_json_ns_inums(const uint32_t inum[NSG_NS_TYPES]);
+
+/* Writes obj as one line of compact JSON. Returns 0 or -1. */
+int nsg_write_json_line(FILE *f, const json_t *obj);
+/* Writes obj as one human-readable line. Returns 0 or -1. */
+int nsg_write_text_line(FILE *f, const json_t *obj);
+
+#endif

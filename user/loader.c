@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader.h"
+#include "nsguard.skel.h"
+
+static void configure(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
+{
+	for (int t = 0; t < NSG_NS_TYPES; t++)
+		skel->rodata->host_ns_inum[t] = o->host->inum[t];
+	skel->rodata->cgroup_v1_subsys = o->cgroups->v2 ? -1 : o->cgroups->v1_ssid;
+}
+
+struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err, size_t errlen)
+{
+	struct nsguard_bpf *skel = nsguard_bpf__open();
+	const char *step = "open";
+	int rc = 0;
+
+	if (!skel) {
+		rc = -errno;
+		goto fail;
+	}
+	configure(skel, o);
+	step = "size the ring buffer of";
+	rc = bpf_map__set_max_entries(skel->maps.events, (__u32)o->ring_size);
+	if (rc)
+		goto fail;
+	step = "load";
+	rc = nsguard_bpf__load(skel);
+	if (rc)
+		goto fail;
+	step = "attach";
+	rc = nsguard_bpf__attach(skel);
+	if (rc)
+		goto fail;
+	return skel;
+fail:
+	snprintf(err, errlen, "failed to %s the BPF programs: %s%s", step, strerror(-rc),
+		 " (run with -v for libbpf's log)");
+	nsguard_bpf__destroy(skel); /* detaches whatever did attach */
+	return NULL;
+}
+
+int nsg_read_drops(struct nsguard_bpf *skel, unsigned long long *drops)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *percpu;
+
+	if (ncpu <= 0 || !(percpu = calloc((size_t)ncpu, sizeof(*percpu))))
+		return -1;
+	for (__u32 slot = 0; slot < NSG_DROP_SLOTS; slot++) {
+		drops[slot] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.drops), &slot, percpu))
+			continue;
+		for (int cpu = 0; cpu < ncpu; cpu++)
+			drops[slot] += percpu[cpu];
+	}
+	free(percpu);
+	return 0;
+}
+
+int nsg_events_fd(struct nsguard_bpf *skel)
+{
+	return bpf_map__fd(skel->maps.events);
+}
+
+void nsg_detach(struct nsguard_bpf *skel)
+{
+	nsguard_bpf__detach(skel);
+}
+
+void nsg_unload(struct nsguard_bpf *skel)
+{
+	nsguard_bpf__destroy(skel);
+}

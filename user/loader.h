@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Opens, configures, loads and attaches the BPF skeleton — all or nothing. */
+#ifndef NSGUARD_LOADER_H
+#define NSGUARD_LOADER_H
+
+#include <stddef.h>
+#include "cgroupmode.h"
+#include "hostns.h"
+
+struct nsguard_bpf;
+
+struct nsg_load_opts {
+	const struct nsg_hostns *host;
+	const struct nsg_cgroup_mode *cgroups;
+	unsigned long ring_size;
+};
+
+/* Returns the attached skeleton, or NULL with a one-line reason in err. */
+struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err, size_t errlen);
+/* Sums the per-CPU loss counters into drops[NSG_DROP_SLOTS]. */
+int nsg_read_drops(struct nsguard_bpf *skel, unsigned long long *drops);
+/* The ring buffer's map fd. */
+int nsg_events_fd(struct nsguard_bpf *skel);
+/* Detaches every hook; maps stay readable until nsg_unload. */
+void nsg_detach(struct nsguard_bpf *skel);
+void nsg_unload(struct nsguard_bpf *skel);
+
+#endif

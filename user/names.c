@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <string.h>
+#include "names.h"
+
+const char *const nsg_ns_names[NSG_NS_TYPES] = {
+	[NSG_NS_IPC] = "ipc",	    [NSG_NS_PID] = "pid",   [NSG_NS_NET] = "net",
+	[NSG_NS_UTS] = "uts",	    [NSG_NS_MNT] = "mnt",   [NSG_NS_CGROUP] = "cgroup",
+	[NSG_NS_TIME] = "time",	    [NSG_NS_USER] = "user",
+};
+
+const char *nsg_event_name(uint32_t type)
+{
+	switch (type) {
+	case NSG_EV_HOST_NS_EXEC: return "host_ns_exec";
+	case NSG_EV_SETNS: return "setns";
+	case NSG_EV_NS_CREATE: return "ns_create";
+	}
+	return "unknown";
+}
+
+const char *nsg_verdict_name(uint32_t verdict)
+{
+	switch (verdict) {
+	case NSG_VERDICT_ALERT: return "alert";
+	case NSG_VERDICT_BLOCKED: return "blocked";
+	case NSG_VERDICT_KILLED: return "killed";
+	case NSG_VERDICT_ALLOWED: return "allowed";
+	}
+	return "unknown";
+}
+
+const char *nsg_setns_via_name(uint32_t via)
+{
+	switch (via) {
+	case NSG_VIA_NSFS: return "nsfs";
+	case NSG_VIA_PIDFD: return "pidfd";
+	}
+	return "other";
+}
+
+const char *nsg_create_via_name(uint32_t via)
+{
+	return via == NSG_CREATE_UNSHARE ? "unshare" : "clone";
+}
+
+int nsg_ns_type_from_name(const char *name)
+{
+	for (int t = 0; t < NSG_NS_TYPES; t++)
+		if (strcmp(name, nsg_ns_names[t]) == 0)
+			return t;
+	return -1;
+}

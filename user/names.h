@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The feed's names for the kernel's enums: one table, used everywhere. */
+#ifndef NSGUARD_NAMES_H
+#define NSGUARD_NAMES_H
+
+#include <stdint.h>
+#include <linux/types.h>
+#include "nsguard.h"
+
+extern const char *const nsg_ns_names[NSG_NS_TYPES];
+
+const char *nsg_event_name(uint32_t type);
+const char *nsg_verdict_name(uint32_t verdict);
+const char *nsg_setns_via_name(uint32_t via);
+const char *nsg_create_via_name(uint32_t via);
+/* Index of a namespace type name ("ipc", ...), or -1. */
+int nsg_ns_type_from_name(const char *name);
+
+#endif

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What this kernel and environment offer, checked before anything loads:
+ * privileges, BTF, ring buffer, the pseudo filesystems, BPF LSM and
+ * trampolines. The result is reported in agent_start.
+ */
+#ifndef NSGUARD_PROBE_H
+#define NSGUARD_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+struct nsg_probe {
+	char kernel_release[128];
+	bool btf;             /* /sys/kernel/btf/vmlinux */
+	bool ringbuf;         /* BPF_MAP_TYPE_RINGBUF loads */
+	bool lsm_bpf_active;  /* "bpf" in /sys/kernel/security/lsm */
+	bool lsm_prog_loads;  /* an lsm/ program passes load */
+	bool trampolines;     /* an fentry/ program passes load */
+	char lsm_list[256];
+	const char *mounted[4]; /* filesystems this agent had to mount */
+	size_t nmounted;
+};
+
+/*
+ * Checks privileges, mounts tracefs/securityfs/bpffs when absent and probes
+ * features. Returns 0, or -1 with a one-line reason in err when the agent
+ * cannot run here (not root, no BTF, no ring buffer).
+ */
+int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen);
+/* Privilege check alone (used before the scan command reads /proc). */
+int nsg_probe_privileges(char *err, size_t errlen);
+json_t *nsg_probe_to_json(const struct nsg_probe *p);
+
+#endif
