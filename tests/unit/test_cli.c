@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Command-line parsing: good input fills the config, bad input names the problem. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "cli.h"
+
+#define ARGV(...) ((char *[]){ "nsguard", __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ "nsguard", __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(cfg, err, ...) \
+	nsg_parse_args(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), cfg, err, sizeof(err))
+
+static void expect_error(int rc, const char *err, const char *needle)
+{
+	assert_int_equal(rc, NSG_EXIT_USAGE);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' does not mention '%s'", err, needle);
+	assert_null(strchr(err, '\n'));
+}
+
+static void test_defaults(void **state)
+{
+	struct nsg_config cfg;
+	char err[256];
+	char *argv[] = { "nsguard", NULL };
+
+	(void)state;
+	assert_int_equal(nsg_parse_args(1, argv, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.command, NSG_CMD_AGENT);
+	assert_int_equal(cfg.format, NSG_FMT_JSON);
+	assert_null(cfg.output_path);
+	assert_int_equal(cfg.host_ns_pid, 0);
+	assert_int_equal(cfg.stats_interval, NSG_DEFAULT_STATS_INTERVAL);
+	assert_int_equal(cfg.ring_size, NSG_DEFAULT_RING_SIZE);
+	assert_true(cfg.startup_scan);
+}
+
+static void test_good_values(void **state)
+{
+	struct nsg_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&cfg, err, "scan", "--format", "text", "--host-ns-pid", "42",
+			       "--stats-interval=5", "--ring-size", "256K", "-o", "/tmp/x"),
+			 0);
+	assert_int_equal(cfg.command, NSG_CMD_SCAN);
+	assert_int_equal(cfg.format, NSG_FMT_TEXT);
+	assert_int_equal(cfg.host_ns_pid, 42);
+	assert_int_equal(cfg.stats_interval, 5);
+	assert_int_equal(cfg.ring_size, 256 * 1024);
+	assert_string_equal(cfg.output_path, "/tmp/x");
+}
+
+static void test_bad_values(void **state)
+{
+	struct nsg_config cfg;
+	char err[256];
+
+	(void)state;
+	expect_error(PARSE(&cfg, err, "--bogus"), err, "'--bogus'");
+	expect_error(PARSE(&cfg, err, "-z"), err, "'-z'");
+	expect_error(PARSE(&cfg, err, "--format", "xml"), err, "'xml'");
+	expect_error(PARSE(&cfg, err, "--format"), err, "'--format' needs a value");
+	expect_error(PARSE(&cfg, err, "--host-ns-pid", "abc"), err, "--host-ns-pid");
+	expect_error(PARSE(&cfg, err, "--host-ns-pid", "0"), err, "--host-ns-pid");
+	expect_error(PARSE(&cfg, err, "--host-ns-pid", "-5"), err, "--host-ns-pid");
+	expect_error(PARSE(&cfg, err, "--stats-interval", "1h"), err, "--stats-interval");
+	expect_error(PARSE(&cfg, err, "--ring-size", "3000"), err, "--ring-size");
+	expect_error(PARSE(&cfg, err, "--ring-size", "1000K"), err, "--ring-size");
+	expect_error(PARSE(&cfg, err, "--ring-size", "2048"), err, "--ring-size");
+	expect_error(PARSE(&cfg, err, "frobnicate"), err, "'frobnicate'");
+	expect_error(PARSE(&cfg, err, "scan", "extra"), err, "'extra'");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_bad_values),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}
