@@ -59,10 +59,18 @@ static __always_inline struct task_struct *nsg_pid_task(struct pid *pid)
 	return (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
 }
 
-static __always_inline void nsg_target_from_pidfd(struct file *file, __u32 flags,
-						  struct nsg_setns_info *info)
+/* pidfs keeps the struct pid in the inode; the older anon-inode pidfd in the file. */
+static __always_inline struct pid *nsg_pidfd_pid(struct file *file, unsigned long magic)
 {
-	struct pid *pid = BPF_CORE_READ(file, private_data);
+	if (magic == PIDFS_MAGIC)
+		return BPF_CORE_READ(file, f_inode, i_private);
+	return BPF_CORE_READ(file, private_data);
+}
+
+static __always_inline void nsg_target_from_pidfd(struct file *file, unsigned long magic,
+						  __u32 flags, struct nsg_setns_info *info)
+{
+	struct pid *pid = nsg_pidfd_pid(file, magic);
 	struct task_struct *target = nsg_pid_task(pid);
 	__u32 inum[NSG_NS_TYPES] = {};
 	int t;
@@ -90,7 +98,7 @@ static __always_inline void nsg_setns_target(struct task_struct *task, int fd,
 		nsg_target_from_nsfs(file, info);
 	else if (magic == PIDFS_MAGIC ||
 		 (magic == ANON_INODE_FS_MAGIC && nsg_is_anon_pidfd(file)))
-		nsg_target_from_pidfd(file, flags, info);
+		nsg_target_from_pidfd(file, magic, flags, info);
 }
 
 static __always_inline __u32 nsg_target_host_mask(const struct nsg_setns_info *info)

@@ -71,7 +71,8 @@ static void set_common(json_t *o, const struct nsg_event *e, const struct nsg_fo
 	json_object_set_new(o, "container_id",
 			    e->is_container ? json_stringn(e->container_id, NSG_CONTAINER_ID_LEN)
 					    : json_null());
-	json_object_set_new(o, "host_ns", nsg_json_ns_list(e->host_ns_mask));
+	json_object_set_new(o, "host_ns", nsg_json_ns_list(e->host_ns_mask & NSG_VIOLATION_MASK));
+	json_object_set_new(o, "host_ns_all", nsg_json_ns_list(e->host_ns_mask));
 	json_object_set_new(o, "ns", nsg_json_ns_inums(e->ns_inum));
 }
 
@@ -146,7 +147,7 @@ json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c)
 	json_t *per_type = json_object();
 
 	for (int t = 0; t < NSG_NS_TYPES; t++)
-		if (c->host_ns_mask & NSG_BIT(t))
+		if (c->host_ns_mask & NSG_VIOLATION_MASK & NSG_BIT(t))
 			json_object_set_new(per_type, nsg_ns_names[t],
 					    json_integer(c->nprocs_host_ns[t]));
 	json_object_set_new(o, "severity", json_string("violation"));
@@ -159,7 +160,8 @@ json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c)
 	json_object_set_new(o, "pid", json_integer(c->first_pid));
 	json_object_set_new(o, "processes", json_integer(c->nprocs));
 	json_object_set_new(o, "processes_in_host_ns", per_type);
-	json_object_set_new(o, "host_ns", nsg_json_ns_list(c->host_ns_mask));
+	json_object_set_new(o, "host_ns", nsg_json_ns_list(c->host_ns_mask & NSG_VIOLATION_MASK));
+	json_object_set_new(o, "host_ns_all", nsg_json_ns_list(c->host_ns_mask));
 	json_object_set_new(o, "ns", nsg_json_ns_inums(c->ns_inum));
 	return o;
 }

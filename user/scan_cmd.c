@@ -30,7 +30,7 @@ static void write_table(FILE *f, const struct nsg_scan *s)
 		const struct nsg_scanned_container *c = &s->items[i];
 		char shared[64];
 
-		ns_list_text(c->host_ns_mask, shared, sizeof(shared));
+		ns_list_text(c->host_ns_mask & NSG_VIOLATION_MASK, shared, sizeof(shared));
 		fprintf(f, "%-12.12s  %-10s  %-16s  %5u  %-36s  %s\n", c->ident.id, c->ident.runtime,
 			shared, c->nprocs, c->ident.pod_uid[0] ? c->ident.pod_uid : "-",
 			c->cgroup_path);

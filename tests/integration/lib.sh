@@ -1,0 +1,113 @@
+# shellcheck shell=bash
+#
+# lib.sh — run the nsguard agent under test and assert on its JSON feed.
+#
+#   agent_start NAME [ARGS...]   start the agent, feed in $WORK/NAME.jsonl, wait for agent_start
+#   agent_stop NAME              SIGTERM, wait, assert exit 0 and agent_stop
+#   wait_event NAME JQ_FILTER [TIMEOUT]   print the first matching event (bounded wait)
+#   barrier NAME                 make a marker event and wait for it: every event
+#                                caused before the call has then been delivered
+#   count_events NAME JQ_FILTER  number of matching events
+#   check NAME CMD...            run one test case, count pass/fail
+#
+# Waits poll the feed file every 50 ms up to a deadline; nothing sleeps and hopes.
+
+NSGUARD=${NSGUARD:?set NSGUARD to the agent binary}
+declare -A AGENT_PID=()
+PASSED=0
+FAILED=0
+FAILED_NAMES=()
+
+log() { printf '  %s\n' "$*" >&2; }
+
+feed() { echo "$WORK/$1.jsonl"; }
+
+agent_start() {
+	local name=$1 f
+	shift
+	f=$(feed "$name")
+	: >"$f"
+	"$NSGUARD" --output "$f" --stats-interval 0 "$@" 2>"$WORK/$name.stderr" &
+	AGENT_PID[$name]=$!
+	if ! wait_event "$name" '.event == "agent_start"' 30 >/dev/null; then
+		log "agent $name did not start:"
+		cat "$WORK/$name.stderr" >&2
+		return 1
+	fi
+}
+
+agent_stop() {
+	local name=$1 pid=${AGENT_PID[$1]:-} rc=0
+	[[ -n $pid ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || rc=$?
+	unset "AGENT_PID[$name]"
+	if [[ $rc -ne 0 ]]; then
+		log "agent $name exited $rc:"
+		cat "$WORK/$name.stderr" >&2
+		return 1
+	fi
+	wait_event "$name" '.event == "agent_stop"' 5 >/dev/null
+}
+
+# Kills every agent still running (EXIT trap).
+agent_stop_all() {
+	local name
+	for name in "${!AGENT_PID[@]}"; do
+		kill -TERM "${AGENT_PID[$name]}" 2>/dev/null || true
+		wait "${AGENT_PID[$name]}" 2>/dev/null || true
+	done
+	AGENT_PID=()
+}
+
+wait_event() {
+	local name=$1 filter=$2 timeout=${3:-15} f line deadline
+	f=$(feed "$name")
+	deadline=$((SECONDS + timeout))
+	while :; do
+		line=$(jq -c "select($filter)" "$f" 2>/dev/null | head -n 1)
+		if [[ -n $line ]]; then
+			printf '%s\n' "$line"
+			return 0
+		fi
+		if ((SECONDS >= deadline)); then
+			log "no event matching: $filter (waited ${timeout}s)"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+count_events() {
+	jq -c "select($2)" "$(feed "$1")" | wc -l
+}
+
+# A host `unshare --uts` whose ns_create event marks a point in the feed.
+barrier() {
+	local name=$1 pidfile=$WORK/barrier.pid
+	sh -c 'echo $$ >"$1"; exec unshare --uts true' sh "$pidfile"
+	wait_event "$name" ".event == \"ns_create\" and .pid == $(cat "$pidfile")" 15 >/dev/null
+}
+
+# expect_json JSON JQ_BOOLEAN_EXPR: fails (and shows the event) unless true.
+expect_json() {
+	if ! jq -e "$2" >/dev/null <<<"$1"; then
+		log "expected: $2"
+		log "event:    $1"
+		return 1
+	fi
+}
+
+check() {
+	local name=$1
+	shift
+	printf '[ RUN  ] %s\n' "$name"
+	if "$@"; then
+		PASSED=$((PASSED + 1))
+		printf '[ PASS ] %s\n' "$name"
+	else
+		FAILED=$((FAILED + 1))
+		FAILED_NAMES+=("$name")
+		printf '[ FAIL ] %s\n' "$name"
+	fi
+}
