@@ -37,9 +37,9 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps clean vmlinux test unit-test integration-test run install asan
+.PHONY: all deps clean vmlinux test unit-bins unit-test integration-test run install asan
 
-all: nsguard
+all: deps nsguard
 
 deps:
 	$(Q)scripts/deps.sh
@@ -83,18 +83,21 @@ vmlinux:
 asan:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 .output/asan/nsguard
 
-unit-test: asan
+unit-bins: asan
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 \
 		$(patsubst $(OUTPUT)/%,.output/asan/%,$(UNIT_BINS))
+
+unit-test: unit-bins
 	$(Q)tests/unit/run.sh .output/asan/tests
 
 integration-test: asan
 	$(Q)NSGUARD=$(CURDIR)/.output/asan/nsguard tests/integration/run.sh
 
+# Both suites, ASan/UBSan userspace, one closing "N passed, N failed" line.
 test: deps
 	$(Q)scripts/deps.sh --test
-	$(Q)$(MAKE) --no-print-directory unit-test
-	$(Q)$(MAKE) --no-print-directory integration-test
+	$(Q)$(MAKE) --no-print-directory all unit-bins
+	$(Q)tests/run.sh
 
 run: all
 	./nsguard
