@@ -15,6 +15,7 @@
 #include "identity.bpf.h"
 #include "nsinfo.bpf.h"
 #include "event.bpf.h"
+#include "enforce.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 static __always_inline int nsg_is_runtime_bootstrap(struct task_struct *task)
@@ -35,6 +36,7 @@ int BPF_PROG(nsg_exec, struct task_struct *task, pid_t old_pid,
 	struct nsg_container c;
 	__u32 inum[NSG_NS_TYPES] = {};
 	struct nsg_event *e;
+	__u32 verdict;
 	__u64 cgid;
 
 	cgid = nsg_task_container(task, &c);
@@ -45,10 +47,13 @@ int BPF_PROG(nsg_exec, struct task_struct *task, pid_t old_pid,
 		return 0;
 	if (nsg_is_runtime_bootstrap(task))
 		return 0;
+	/* Kill first: a full ring buffer must not delay or prevent it. */
+	verdict = nsg_signal_enforce(nsg_host_ns_mask(inum));
 	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC);
 	if (!e)
 		return 0;
 	nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);
+	e->verdict = verdict;
 	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), BPF_CORE_READ(bprm, filename));
 	bpf_ringbuf_submit(e, 0);
 	return 0;

@@ -85,6 +85,9 @@ const volatile __u32 host_ns_inum[NSG_NS_TYPES] __weak = {
 };
 /* v1 subsystem id whose hierarchy identifies containers; -1 = cgroup v2. */
 const volatile int cgroup_v1_subsys __weak = -1;
+/* enum nsg_tier in force, and the namespace types it blocks (0 = audit). */
+const volatile __u32 enforce_tier __weak = NSG_TIER_NONE;
+const volatile __u32 enforce_mask __weak = 0;
 
 struct nsg_events_map events __weak SEC(".maps");
 struct nsg_drops_map drops __weak SEC(".maps");

@@ -9,6 +9,7 @@
 #include "identity.bpf.h"
 #include "nsinfo.bpf.h"
 #include "event.bpf.h"
+#include "enforce.bpf.h"
 
 #define NSFS_MAGIC 0x6e736673
 #define PIDFS_MAGIC 0x50494446          /* 6.9+: pidfds live on pidfs */
@@ -140,15 +141,20 @@ int nsg_setns_exit(struct trace_event_raw_sys_exit *ctx)
 	struct nsg_pending_setns *p;
 	struct nsg_container c;
 	struct nsg_event *e;
+	__u32 verdict;
 	__u64 cgid;
 
 	p = bpf_map_lookup_elem(&pending_setns, &pid_tgid);
 	if (!p)
 		return 0;
+	verdict = ctx->ret == 0 ? nsg_signal_enforce(nsg_joined_host_ns(task) &
+						    p->info.target_host)
+				: NSG_VERDICT_ALERT;
 	e = nsg_event_reserve(NSG_EV_SETNS);
 	if (e) {
 		cgid = nsg_task_container(task, &c);
 		nsg_event_fill_current(e, NSG_EV_SETNS, task, cgid, &c);
+		e->verdict = verdict;
 		e->setns = p->info;
 		e->setns.result = (int)ctx->ret;
 		bpf_ringbuf_submit(e, 0);

@@ -67,6 +67,13 @@ enum nsg_verdict {
 	NSG_VERDICT_ALLOWED,
 };
 
+/* How violations are stopped; chosen at start-up by the feature probe. */
+enum nsg_tier {
+	NSG_TIER_NONE = 0, /* report only */
+	NSG_TIER_SIGNAL,   /* SIGKILL from the tracepoint, before user code runs */
+	NSG_TIER_LSM,      /* -EPERM from BPF LSM hooks; the task lives */
+};
+
 /* How a setns() named its target. */
 enum nsg_setns_via {
 	NSG_VIA_UNKNOWN = 0, /* fd was neither nsfs nor pidfd: setns fails */

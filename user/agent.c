@@ -17,6 +17,7 @@
 #include "output.h"
 #include "probe.h"
 #include "procscan.h"
+#include "tier.h"
 #include "timefmt.h"
 
 #define POLL_TIMEOUT_MS 100
@@ -29,6 +30,7 @@ struct agent {
 	struct nsg_probe probe;
 	struct nsg_hostns host;
 	struct nsg_cgroup_mode cgroups;
+	struct nsg_tier_choice tier;
 	struct nsg_sink sink;
 	struct nsg_exe_cache exes;
 	struct nsg_format_ctx fmt;
@@ -73,6 +75,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static bool enforcing(const struct agent *a)
+{
+	return a->cfg->mode == NSG_MODE_ENFORCE && a->tier.tier != NSG_TIER_NONE;
+}
+
 static json_t *host_ns_json(const struct agent *a)
 {
 	char source[32];
@@ -93,9 +100,10 @@ static void emit_agent_start(struct agent *a)
 	json_object_set_new(o, "version", json_string("0.1.0"));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "kernel", json_string(a->probe.kernel_release));
-	json_object_set_new(o, "mode", json_string("audit"));
-	json_object_set_new(o, "tier", json_string("none"));
-	json_object_set_new(o, "tier_reason", json_string("audit mode: this build reports and never blocks"));
+	json_object_set_new(o, "mode", json_string(enforcing(a) ? "enforce" : "audit"));
+	json_object_set_new(o, "tier", json_string(nsg_tier_name(a->tier.tier)));
+	json_object_set_new(o, "tier_reason", json_string(a->tier.reason));
+	json_object_set_new(o, "block", nsg_json_ns_list(enforcing(a) ? a->cfg->block_mask : 0));
 	json_object_set_new(o, "detection", json_string("tracepoint"));
 	json_object_set_new(o, "probe", nsg_probe_to_json(&a->probe));
 	json_object_set_new(o, "host_ns", host_ns_json(a));
@@ -199,6 +207,7 @@ static void emit_agent_stop(struct agent *a)
 static int prepare(struct agent *a, char *err, size_t errlen)
 {
 	if (nsg_probe_run(&a->probe, err, errlen) ||
+	    nsg_choose_tier(a->cfg, &a->probe, &a->tier, err, errlen) ||
 	    nsg_hostns_init(&a->host, a->cfg->host_ns_pid, err, errlen) ||
 	    nsg_cgroup_mode_detect(&a->cgroups, err, errlen) ||
 	    nsg_sink_open(&a->sink, a->cfg->output_path, a->cfg->format, err, errlen))
@@ -215,7 +224,14 @@ static int prepare(struct agent *a, char *err, size_t errlen)
 
 static int start(struct agent *a)
 {
-	struct nsg_load_opts lo = { &a->host, &a->cgroups, a->cfg->ring_size };
+	struct nsg_load_opts lo = {
+		.host = &a->host,
+		.cgroups = &a->cgroups,
+		.ring_size = a->cfg->ring_size,
+		/* Audit mode loads no enforcement at all: it cannot block by mistake. */
+		.tier = enforcing(a) ? a->tier.tier : NSG_TIER_NONE,
+		.block_mask = a->cfg->block_mask,
+	};
 	char err[512];
 
 	a->skel = nsg_load_and_attach(&lo, err, sizeof(err));

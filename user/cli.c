@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "names.h"
 
 const char *argp_program_version = "nsguard 0.1.0";
 
@@ -24,6 +25,9 @@ enum {
 	OPT_RING_SIZE,
 	OPT_NO_STARTUP_SCAN,
 	OPT_HELP,
+	OPT_MODE,
+	OPT_ENFORCER,
+	OPT_BLOCK,
 };
 
 static const struct argp_option options[] = {
@@ -37,6 +41,11 @@ static const struct argp_option options[] = {
 	  "Ring buffer size, a power of two >= 4096; K/M suffixes (default 4M)", 0 },
 	{ "no-startup-scan", OPT_NO_STARTUP_SCAN, NULL, 0,
 	  "Do not report containers already running in host namespaces at start", 0 },
+	{ "mode", OPT_MODE, "MODE", 0, "audit (default: report only) or enforce (block in the kernel)", 0 },
+	{ "enforcer", OPT_ENFORCER, "TIER", 0,
+	  "auto (default), lsm, signal or none; an unavailable explicit tier is an error", 0 },
+	{ "block", OPT_BLOCK, "TYPES", 0,
+	  "Namespace types blocked in enforce mode: a comma list of ipc, pid (default ipc,pid)", 0 },
 	{ "verbose", 'v', NULL, 0, "Print libbpf debug output on stderr", 0 },
 	{ "help", OPT_HELP, NULL, 0, "Give this help list", -1 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, -1 },
@@ -98,6 +107,39 @@ static bool is_pow2(unsigned long v)
 	return v && !(v & (v - 1));
 }
 
+/* "ipc,pid" -> mask; only types the kernel side can block are accepted. */
+static int parse_block(const char *arg, unsigned int *mask, struct parse_state *ps)
+{
+	char copy[64], *tok, *save = NULL;
+
+	if (strlen(arg) >= sizeof(copy))
+		return fail(ps, "--block: '%s' is too long%s", arg, "");
+	strcpy(copy, arg);
+	*mask = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int t = nsg_ns_type_from_name(tok);
+
+		if (t < 0)
+			return fail(ps, "--block: '%s' is not a namespace type%s", tok, "");
+		if (!(NSG_BIT(t) & NSG_VIOLATION_MASK))
+			return fail(ps, "--block: '%s' cannot be blocked (supported: ipc, pid)%s", tok, "");
+		*mask |= NSG_BIT(t);
+	}
+	if (!*mask)
+		return fail(ps, "--block: '%s' names no namespace type%s", arg, "");
+	return 0;
+}
+
+static int parse_enum(const char *arg, const char *const *names, int n, int *out)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
 static error_t parse_value(int key, char *arg, struct parse_state *ps)
 {
 	struct nsg_config *cfg = ps->cfg;
@@ -112,6 +154,26 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		else
 			return fail(ps, "--format: '%s' is not json or text%s", arg, "");
 		return 0;
+	case OPT_MODE: {
+		static const char *const modes[] = { "audit", "enforce" };
+		int v;
+
+		if (parse_enum(arg, modes, 2, &v))
+			return fail(ps, "--mode: '%s' is not audit or enforce%s", arg, "");
+		cfg->mode = (enum nsg_mode)v;
+		return 0;
+	}
+	case OPT_ENFORCER: {
+		static const char *const tiers[] = { "auto", "lsm", "signal", "none" };
+		int v;
+
+		if (parse_enum(arg, tiers, 4, &v))
+			return fail(ps, "--enforcer: '%s' is not auto, lsm, signal or none%s", arg, "");
+		cfg->enforcer = (enum nsg_enforcer)v;
+		return 0;
+	}
+	case OPT_BLOCK:
+		return parse_block(arg, &cfg->block_mask, ps) ? EINVAL : 0;
 	case OPT_HOST_NS_PID:
 		if (parse_ulong(arg, INT_MAX, &v) || v == 0)
 			return fail(ps, "--host-ns-pid: '%s' is not a process ID%s", arg, "");
@@ -192,6 +254,9 @@ void nsg_config_defaults(struct nsg_config *cfg)
 	cfg->stats_interval = NSG_DEFAULT_STATS_INTERVAL;
 	cfg->ring_size = NSG_DEFAULT_RING_SIZE;
 	cfg->startup_scan = true;
+	cfg->mode = NSG_MODE_AUDIT;
+	cfg->enforcer = NSG_ENFORCER_AUTO;
+	cfg->block_mask = NSG_VIOLATION_MASK;
 }
 
 int nsg_parse_args(int argc, char **argv, struct nsg_config *cfg, char *err, size_t errlen)

@@ -9,10 +9,15 @@
 
 enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN };
 enum nsg_format { NSG_FMT_JSON, NSG_FMT_TEXT };
+enum nsg_mode { NSG_MODE_AUDIT, NSG_MODE_ENFORCE };
+enum nsg_enforcer { NSG_ENFORCER_AUTO, NSG_ENFORCER_LSM, NSG_ENFORCER_SIGNAL, NSG_ENFORCER_NONE };
 
 struct nsg_config {
 	enum nsg_command command;
 	enum nsg_format format;
+	enum nsg_mode mode;
+	enum nsg_enforcer enforcer;
+	unsigned int block_mask;   /* namespace types blocked in enforce mode */
 	const char *output_path;   /* NULL: stdout */
 	int host_ns_pid;           /* 0: the initial namespaces */
 	unsigned int stats_interval; /* seconds; 0: only at exit */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,26 @@ static void configure(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 	for (int t = 0; t < NSG_NS_TYPES; t++)
 		skel->rodata->host_ns_inum[t] = o->host->inum[t];
 	skel->rodata->cgroup_v1_subsys = o->cgroups->v2 ? -1 : o->cgroups->v1_ssid;
+	skel->rodata->enforce_tier = o->tier;
+	skel->rodata->enforce_mask = o->tier == NSG_TIER_NONE ? 0 : o->block_mask;
+}
+
+static bool needs_lsm_tier(const struct bpf_program *prog)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return !strncmp(sec, "lsm/", 4) || !strncmp(sec, "fentry/", 7) ||
+	       !strncmp(sec, "fexit/", 6);
+}
+
+/* LSM and trampoline programs fail to load where the kernel lacks them. */
+static void choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		if (needs_lsm_tier(prog))
+			bpf_program__set_autoload(prog, o->tier == NSG_TIER_LSM);
 }
 
 struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err, size_t errlen)
@@ -26,6 +47,7 @@ struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err
 		goto fail;
 	}
 	configure(skel, o);
+	choose_programs(skel, o);
 	step = "size the ring buffer of";
 	rc = bpf_map__set_max_entries(skel->maps.events, (__u32)o->ring_size);
 	if (rc)

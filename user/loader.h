@@ -13,6 +13,8 @@ struct nsg_load_opts {
 	const struct nsg_hostns *host;
 	const struct nsg_cgroup_mode *cgroups;
 	unsigned long ring_size;
+	unsigned int tier;         /* enum nsg_tier in force; NONE in audit mode */
+	unsigned int block_mask;   /* namespace types blocked by that tier */
 };
 
 /* Returns the attached skeleton, or NULL with a one-line reason in err. */

@@ -83,8 +83,11 @@ static void read_lsm_list(struct nsg_probe *p)
 			p->lsm_bpf_active = true;
 }
 
-/* Loads `return 0` as a program of `type` on kernel function `func`. */
-static bool trial_load(enum bpf_prog_type type, enum bpf_attach_type attach, const char *func)
+/*
+ * Loads `return 0` as a program of `type` on kernel function `func`.
+ * Returns 0 or the errno of the failure.
+ */
+static int trial_load(enum bpf_prog_type type, enum bpf_attach_type attach, const char *func)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
@@ -94,18 +97,18 @@ static bool trial_load(enum bpf_prog_type type, enum bpf_attach_type attach, con
 	int id, fd;
 
 	if (!vmlinux)
-		return false;
+		return ENOENT;
 	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
 	btf__free(vmlinux);
 	if (id < 0)
-		return false;
+		return ENOENT;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = attach,
 		    .attach_btf_id = (__u32)id);
 	fd = bpf_prog_load(type, "nsg_probe", "GPL", insns, 2, &opts);
 	if (fd < 0)
-		return false;
+		return errno ? errno : EINVAL;
 	close(fd);
-	return true;
+	return 0;
 }
 
 int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen)
@@ -133,8 +136,10 @@ int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen)
 	ensure_mounted(p, "securityfs", "/sys/kernel/security", SECURITYFS_MAGIC);
 	ensure_mounted(p, "bpf", "/sys/fs/bpf", BPF_FS_MAGIC);
 	read_lsm_list(p);
-	p->lsm_prog_loads = trial_load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_capable");
-	p->trampolines = trial_load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "ipcns_install");
+	p->lsm_load_errno = trial_load(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_capable");
+	p->fentry_load_errno = trial_load(BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "ipcns_install");
+	p->lsm_prog_loads = p->lsm_load_errno == 0;
+	p->trampolines = p->fentry_load_errno == 0;
 	return 0;
 }
 

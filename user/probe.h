@@ -19,6 +19,8 @@ struct nsg_probe {
 	bool lsm_prog_loads;  /* an lsm/ program passes load */
 	bool trampolines;     /* an fentry/ program passes load */
 	char lsm_list[256];
+	int lsm_load_errno;     /* why the trial loads failed (0: they loaded) */
+	int fentry_load_errno;
 	const char *mounted[4]; /* filesystems this agent had to mount */
 	size_t nmounted;
 };

@@ -78,8 +78,11 @@ wait_event() {
 	done
 }
 
+# Fails (no output) when the filter is not valid jq, so a typo cannot pass as "0 events".
 count_events() {
-	jq -c "select($2)" "$(feed "$1")" | wc -l
+	local out
+	out=$(jq -c "select($2)" "$(feed "$1")") || { log "jq failed on: $2"; return 1; }
+	[[ -z $out ]] && echo 0 || wc -l <<<"$out"
 }
 
 # A host `unshare --uts` whose ns_create event marks a point in the feed.

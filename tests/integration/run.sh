@@ -97,7 +97,7 @@ t_default_container_silent() {
 		ctr_run_fg "$rt" "$id" "$(docker_cg "$id")" "" -- true || return 1
 	done
 	barrier main || return 1
-	n=$(count_events main ".event == \"host_ns_exec\" and (.container_id | IN($(IFS=,; echo "${ids[*]}"))))")
+	n=$(count_events main ".event == \"host_ns_exec\" and (.container_id | IN($(IFS=,; echo "${ids[*]}")))") || return 1
 	[[ $n -eq 0 ]] || { log "$n host_ns_exec events for private containers"; return 1; }
 }
 
@@ -166,7 +166,7 @@ t_host_setns_not_violation() {
 	run_recording_pid "$p1" nsenter --ipc=/proc/$HOST_HELPER/ns/ipc true || return 1
 	run_recording_pid "$p2" "$HELPERS/pidfd_setns" "$HOST_HELPER" ipc >/dev/null || return 1
 	barrier main || return 1
-	n=$(count_events main ".event == \"setns\" and (.pid == $(cat "$p1") or .pid == $(cat "$p2"))")
+	n=$(count_events main ".event == \"setns\" and (.pid == $(cat "$p1") or .pid == $(cat "$p2"))") || return 1
 	[[ $n -eq 0 ]] || { log "$n setns events for host processes"; return 1; }
 }
 
@@ -204,7 +204,7 @@ t_setns_storm() {
 	ctr_rm runc "$id"
 	agent_stop storm_default && agent_stop storm_small || return 1
 	for agent in storm_default storm_small; do
-		delivered=$(count_events $agent ".event == \"setns\" and .container_id == \"$id\"")
+		delivered=$(count_events $agent ".event == \"setns\" and .container_id == \"$id\"") || return 1
 		dropped=$(jq -s '[.[] | select(.event == "agent_stats")] | last | .drops.setns' "$(feed $agent)")
 		log "$agent: $delivered delivered + $dropped dropped of $calls"
 		[[ $((delivered + dropped)) -eq $calls ]] || return 1
@@ -240,6 +240,94 @@ t_startup_scan_and_scan_command() {
 	grep -q "^${priv:0:12} .*kubernetes" <<<"$out" || { log "scan text lacks $priv: $out"; return 1; }
 }
 
+# --- Enforcement, signal tier (this kernel has no usable BPF LSM) -----------
+
+# CMD...: prints its exit status (never fails itself).
+status_of() {
+	local rc=0
+	"$@" >/dev/null 2>&1 || rc=$?
+	echo "$rc"
+}
+
+# AGENT RUNTIME NSOPTS WANT_HOST_NS: the entrypoint dies before it runs.
+t_kill_host_ns_container() {
+	local agent=$1 rt=$2 nsopts=$3 want=$4 id rc ev
+	id=$(ctr_new_id)
+	rc=$(status_of ctr_run_fg "$rt" "$id" "$(docker_cg "$id")" "$nsopts" -- echo escaped)
+	[[ $rc -eq 137 ]] || { log "$rt container exit $rc, want 137 (SIGKILL)"; return 1; }
+	ev=$(wait_event "$agent" ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" ".verdict == \"killed\" and .host_ns == $want"
+}
+
+t_private_container_runs() {
+	local id out
+	id=$(ctr_new_id)
+	out=$(ctr_run_fg runc "$id" "$(kube_cg "$id")" "" -- echo private-ok) || return 1
+	[[ $out == private-ok ]]
+}
+
+# Host processes keep setns, exec and unshare while enforcement is on.
+t_host_unaffected() {
+	nsenter --ipc=/proc/$HOST_HELPER/ns/ipc true &&
+		"$HELPERS/pidfd_setns" "$HOST_HELPER" ipc,pid >/dev/null &&
+		unshare --ipc --pid --fork true
+}
+
+# AGENT CMD...: run from inside a host-PID container, must be killed.
+t_kill_setns_from_container() {
+	local agent=$1 id rc ev
+	shift
+	id=$(ctr_new_id)
+	start_setns_container "$id" || return 1
+	rc=$(status_of ctr_exec runc "$id" --caps -- "$@")
+	ev=$(wait_event "$agent" ".event == \"setns\" and .container_id == \"$id\" and .target.host")
+	ctr_rm runc "$id"
+	[[ $rc -eq 137 ]] || { log "setns process exit $rc, want 137"; return 1; }
+	[[ -n $ev ]] && expect_json "$ev" '.verdict == "killed" and .target.type == "ipc" and .result == 0'
+}
+
+# AGENT: a host-IPC container runs, and is reported with verdict alert.
+t_alert_only() {
+	local agent=$1 id out ev
+	id=$(ctr_new_id)
+	out=$(ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo ran) || return 1
+	[[ $out == ran ]] || return 1
+	[[ -z $agent ]] && return 0
+	ev=$(wait_event "$agent" ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" '.verdict == "alert"'
+}
+
+t_enforcer_choice() {
+	local ev
+	expect_usage_error "--enforcer lsm: unavailable" "$NSGUARD" --mode enforce --enforcer lsm || return 1
+	expect_usage_error "'net' cannot be blocked" "$NSGUARD" --mode enforce --block ipc,net || return 1
+	ev=$(wait_event enforce '.event == "agent_start"') || return 1
+	expect_json "$ev" '.mode == "enforce" and .tier == "signal" and .block == ["ipc","pid"] and
+		(.tier_reason | test("lsm tier unavailable"))'
+}
+
+run_signal_tier_suite() {
+	agent_start enforce --mode enforce || return 1
+	check "signal a: host-IPC container killed (runc)" t_kill_host_ns_container enforce runc hostipc '["ipc"]'
+	check "signal b: host-PID container killed (crun)" t_kill_host_ns_container enforce crun hostpid '["pid"]'
+	check "signal c: private container runs" t_private_container_runs
+	check "signal e: host setns/exec/unshare unaffected" t_host_unaffected
+	check "signal: auto tier, explicit lsm refused" t_enforcer_choice
+	agent_stop enforce || FAILED=$((FAILED + 1))
+
+	agent_start enforce_ipc --mode enforce --block ipc || return 1
+	check "signal d: setns into host IPC via /proc fd killed" t_kill_setns_from_container \
+		enforce_ipc nsenter --ipc=/proc/$HOST_HELPER/ns/ipc true
+	check "signal d: setns into host IPC via pidfd killed" t_kill_setns_from_container \
+		enforce_ipc /usr/local/bin/pidfd_setns "$HOST_HELPER" ipc
+	agent_stop enforce_ipc || FAILED=$((FAILED + 1))
+
+	agent_start audit_mode || return 1
+	check "signal f: audit mode only alerts" t_alert_only audit_mode
+	agent_stop audit_mode || FAILED=$((FAILED + 1))
+	check "signal g: agent stopped, the same container starts" t_alert_only ""
+}
+
 # --- Agent lifecycle and bad input ----------------------------------------
 
 nsg_prog_ids() { bpftool prog show -j | jq -r '.[] | select(.name | startswith("nsg_")) | .id' | sort; }
@@ -254,7 +342,7 @@ t_stop_detaches_everything() {
 	after=$(nsg_prog_ids)
 	[[ $before == "$after" ]] || { log "programs left behind: $after"; return 1; }
 	expect_json "$ev" ".host_ns.source == \"pid:$HOST_HELPER\" and .host_ns.inums.ipc == $HOST_IPC and
-		.tier == \"none\" and .mode == \"audit\" and .probe.btf and .probe.ringbuf and
+		.mode == \"audit\" and .block == [] and .probe.btf and .probe.ringbuf and
 		(.kernel | length > 0)" || return 1
 	wait_event lifecycle '.event == "agent_stats"' 1 >/dev/null
 }
@@ -301,6 +389,7 @@ check "storm: delivered + dropped == calls" t_setns_storm
 check "S6 start-up scan and nsguard scan" t_startup_scan_and_scan_command
 check "stop detaches, --host-ns-pid" t_stop_detaches_everything
 check "bad input: one line, exit 2" t_bad_input
+run_signal_tier_suite || FAILED=$((FAILED + 1))
 
 for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
 echo "integration: $PASSED passed, $FAILED failed"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "cli.h"
+#include "nsguard.h"
 
 #define ARGV(...) ((char *[]){ "nsguard", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ "nsguard", __VA_ARGS__ }) / sizeof(char *)))
@@ -36,6 +37,29 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.stats_interval, NSG_DEFAULT_STATS_INTERVAL);
 	assert_int_equal(cfg.ring_size, NSG_DEFAULT_RING_SIZE);
 	assert_true(cfg.startup_scan);
+	assert_int_equal(cfg.mode, NSG_MODE_AUDIT);
+	assert_int_equal(cfg.enforcer, NSG_ENFORCER_AUTO);
+	assert_int_equal(cfg.block_mask, NSG_VIOLATION_MASK);
+}
+
+static void test_enforcement_options(void **state)
+{
+	struct nsg_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&cfg, err, "--mode", "enforce", "--enforcer", "signal", "--block", "pid"), 0);
+	assert_int_equal(cfg.mode, NSG_MODE_ENFORCE);
+	assert_int_equal(cfg.enforcer, NSG_ENFORCER_SIGNAL);
+	assert_int_equal(cfg.block_mask, NSG_BIT(NSG_NS_PID));
+	assert_int_equal(PARSE(&cfg, err, "--block", "ipc,pid", "--enforcer", "lsm"), 0);
+	assert_int_equal(cfg.block_mask, NSG_VIOLATION_MASK);
+	assert_int_equal(cfg.enforcer, NSG_ENFORCER_LSM);
+	expect_error(PARSE(&cfg, err, "--mode", "block"), err, "'block'");
+	expect_error(PARSE(&cfg, err, "--enforcer", "ebpf"), err, "'ebpf'");
+	expect_error(PARSE(&cfg, err, "--block", "net"), err, "'net' cannot be blocked");
+	expect_error(PARSE(&cfg, err, "--block", "ipc,foo"), err, "'foo' is not a namespace type");
+	expect_error(PARSE(&cfg, err, "--block", ","), err, "names no namespace type");
 }
 
 static void test_good_values(void **state)
@@ -82,6 +106,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_enforcement_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
