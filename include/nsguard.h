@@ -2,10 +2,13 @@
 /*
  * Definitions shared by the BPF programs and the userspace agent: the event
  * record written to the ring buffer, its enums and the namespace type set.
- * Kernel side includes vmlinux.h first; userspace includes <linux/types.h>.
  */
 #ifndef NSGUARD_H
 #define NSGUARD_H
+
+#ifndef __VMLINUX_H__ /* userspace: BPF code gets these types from vmlinux.h */
+#include <linux/types.h>
+#endif
 
 #define NSG_COMM_LEN 16
 #define NSG_EXE_LEN 256
