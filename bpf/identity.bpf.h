@@ -38,42 +38,12 @@ static __always_inline struct cgroup *nsg_cgroup_parent(struct cgroup *cgrp)
 	return (struct cgroup *)parent;
 }
 
-/* Classifies one cgroup's kernfs name; on a match fills c->id. */
-static __always_inline int nsg_classify_cgroup(struct cgroup *cgrp,
-					       struct nsg_scratch *s,
-					       struct nsg_container *c)
-{
-	const char *name = BPF_CORE_READ(cgrp, kn, name);
-	long n = bpf_probe_read_kernel_str(s->cgname, sizeof(s->cgname), name);
-	int off;
-
-	if (n <= 1)
-		return 0;
-	off = nsg_container_id_offset(s->cgname, (unsigned int)(n - 1));
-	if (off < 0)
-		return 0;
-	nsg_copy_container_id(s->cgname, (unsigned int)off, c->id);
-	c->is_container = 1;
-	return 1;
-}
-
-/* Bounded walk from the task's cgroup to the root; the deepest ID wins. */
-static __always_inline void nsg_walk_cgroups(struct cgroup *cgrp,
-					     struct nsg_container *c)
-{
-	struct nsg_scratch *s;
-	__u32 zero = 0;
-	int i;
-
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return;
-	for (i = 0; i < NSG_CGROUP_WALK_MAX && cgrp; i++) {
-		if (nsg_classify_cgroup(cgrp, s, c))
-			return;
-		cgrp = nsg_cgroup_parent(cgrp);
-	}
-}
+/*
+ * Bounded walk from a cgroup to the root; the deepest ID wins. A global
+ * function (identity.bpf.c): the verifier checks it once, not once per
+ * call site, which keeps every hook far below the complexity limit.
+ */
+extern int nsg_walk_cgroups(__u64 cgrp_addr, struct nsg_container *c);
 
 /*
  * Fills *c for `task` and returns its cgroup id. Results are cached per
@@ -97,7 +67,7 @@ static __always_inline __u64 nsg_task_container(struct task_struct *task,
 		*c = *cached;
 		return cgid;
 	}
-	nsg_walk_cgroups(cgrp, c);
+	nsg_walk_cgroups((__u64)cgrp, c);
 	bpf_map_update_elem(&container_cache, &cgid, c, BPF_ANY);
 	return cgid;
 }

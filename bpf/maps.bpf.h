@@ -11,6 +11,15 @@
 #include "container_id.h"
 
 #define NSG_CGROUP_WALK_MAX 16
+
+/* Syscall wrapper symbols carry an arch prefix. */
+#if defined(__TARGET_ARCH_x86)
+#define NSG_SYSCALL_PREFIX "__x64_"
+#elif defined(__TARGET_ARCH_arm64)
+#define NSG_SYSCALL_PREFIX "__arm64_"
+#else
+#error "nsguard: unsupported __TARGET_ARCH"
+#endif
 #define NSG_PENDING_MAX 16384
 #define NSG_CONTAINER_CACHE_MAX 8192
 
@@ -23,6 +32,19 @@ struct nsg_container {
 /* A setns() seen at syscall entry, completed at exit. */
 struct nsg_pending_setns {
 	struct nsg_setns_info info;
+	__u32 blocked; /* namespace types the lsm tier denied during the call */
+};
+
+/* lsm tier: set while current is inside an install of a blocked host ns. */
+struct nsg_setns_mark {
+	__u32 deny_mask;
+};
+
+struct nsg_setns_marks_map {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nsg_setns_mark);
 };
 
 struct nsg_events_map {
@@ -95,5 +117,6 @@ struct nsg_container_cache_map container_cache __weak SEC(".maps");
 struct nsg_scratch_map scratch __weak SEC(".maps");
 struct nsg_pending_setns_map pending_setns __weak SEC(".maps");
 struct nsg_pending_unshare_map pending_unshare __weak SEC(".maps");
+struct nsg_setns_marks_map setns_marks __weak SEC(".maps");
 
 #endif /* NSGUARD_MAPS_BPF_H */

@@ -63,28 +63,52 @@ int BPF_PROG(nsg_clone_newtask, struct task_struct *task, __u64 clone_flags)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_unshare")
-int nsg_unshare_enter(struct trace_event_raw_sys_enter *ctx)
+static __always_inline void nsg_unshare_begin(__u64 flags)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 flags = ctx->args[0];
 
 	if (flags & NSG_CLONE_NEW_MASK)
 		bpf_map_update_elem(&pending_unshare, &pid_tgid, &flags, BPF_ANY);
-	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_unshare")
-int nsg_unshare_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline void nsg_unshare_end(long ret)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 *flags = bpf_map_lookup_elem(&pending_unshare, &pid_tgid);
 
 	if (!flags)
-		return 0;
-	if (ctx->ret == 0)
+		return;
+	if (ret == 0)
 		nsg_emit_create(task, task, *flags, NSG_CREATE_UNSHARE, 0, 0);
 	bpf_map_delete_elem(&pending_unshare, &pid_tgid);
+}
+
+/* Tracepoints or trampolines, as for setns (see setns.bpf.c). */
+SEC("tracepoint/syscalls/sys_enter_unshare")
+int nsg_tp_unshare_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	nsg_unshare_begin(ctx->args[0]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_unshare")
+int nsg_tp_unshare_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	nsg_unshare_end(ctx->ret);
+	return 0;
+}
+
+SEC("fentry/" NSG_SYSCALL_PREFIX "sys_unshare")
+int BPF_PROG(nsg_tr_unshare_enter, const struct pt_regs *regs)
+{
+	nsg_unshare_begin(PT_REGS_PARM1_CORE_SYSCALL(regs));
+	return 0;
+}
+
+SEC("fexit/" NSG_SYSCALL_PREFIX "sys_unshare")
+int BPF_PROG(nsg_tr_unshare_exit, const struct pt_regs *regs, long ret)
+{
+	nsg_unshare_end(ret);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include "nsinfo.bpf.h"
 #include "event.bpf.h"
 #include "enforce.bpf.h"
+#include <bpf/bpf_tracing.h>
 
 #define NSFS_MAGIC 0x6e736673
 #define PIDFS_MAGIC 0x50494446          /* 6.9+: pidfds live on pidfs */
@@ -114,8 +115,8 @@ static __always_inline __u32 nsg_target_host_mask(const struct nsg_setns_info *i
 	return mask;
 }
 
-SEC("tracepoint/syscalls/sys_enter_setns")
-int nsg_setns_enter(struct trace_event_raw_sys_enter *ctx)
+/* Entry of a setns() call: a container task's target is recorded. */
+static __always_inline void nsg_setns_begin(int fd, __u32 flags)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -124,17 +125,26 @@ int nsg_setns_enter(struct trace_event_raw_sys_enter *ctx)
 
 	nsg_task_container(task, &c);
 	if (!c.is_container)
-		return 0;
-	p.info.fd = (int)ctx->args[0];
-	p.info.flags = (__u32)ctx->args[1];
-	nsg_setns_target(task, p.info.fd, p.info.flags, &p.info);
+		return;
+	p.info.fd = fd;
+	p.info.flags = flags;
+	nsg_setns_target(task, fd, flags, &p.info);
 	p.info.target_host = nsg_target_host_mask(&p.info);
 	bpf_map_update_elem(&pending_setns, &pid_tgid, &p, BPF_ANY);
-	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_setns")
-int nsg_setns_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline __u32 nsg_setns_verdict(struct task_struct *task,
+					       const struct nsg_pending_setns *p, int ret)
+{
+	if (p->blocked)
+		return NSG_VERDICT_BLOCKED;
+	if (ret != 0)
+		return NSG_VERDICT_ALERT;
+	return nsg_signal_enforce(nsg_joined_host_ns(task) & p->info.target_host);
+}
+
+/* Exit of a recorded setns() call: enforce (signal tier) and report. */
+static __always_inline void nsg_setns_end(int ret)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -146,19 +156,51 @@ int nsg_setns_exit(struct trace_event_raw_sys_exit *ctx)
 
 	p = bpf_map_lookup_elem(&pending_setns, &pid_tgid);
 	if (!p)
-		return 0;
-	verdict = ctx->ret == 0 ? nsg_signal_enforce(nsg_joined_host_ns(task) &
-						    p->info.target_host)
-				: NSG_VERDICT_ALERT;
+		return;
+	verdict = nsg_setns_verdict(task, p, ret);
 	e = nsg_event_reserve(NSG_EV_SETNS);
 	if (e) {
 		cgid = nsg_task_container(task, &c);
 		nsg_event_fill_current(e, NSG_EV_SETNS, task, cgid, &c);
 		e->verdict = verdict;
 		e->setns = p->info;
-		e->setns.result = (int)ctx->ret;
+		e->setns.result = ret;
 		bpf_ringbuf_submit(e, 0);
 	}
 	bpf_map_delete_elem(&pending_setns, &pid_tgid);
+}
+
+/*
+ * Two ways in: syscall tracepoints (every kernel), or trampolines on the
+ * syscall itself (lsm tier: enabling any syscall tracepoint sends every
+ * syscall of every task through the slow path; a trampoline costs only
+ * setns). The loader picks one pair by the nsg_tp_/nsg_tr_ name prefix.
+ */
+SEC("tracepoint/syscalls/sys_enter_setns")
+int nsg_tp_setns_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	nsg_setns_begin((int)ctx->args[0], (__u32)ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_setns")
+int nsg_tp_setns_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	nsg_setns_end((int)ctx->ret);
+	return 0;
+}
+
+SEC("fentry/" NSG_SYSCALL_PREFIX "sys_setns")
+int BPF_PROG(nsg_tr_setns_enter, const struct pt_regs *regs)
+{
+	nsg_setns_begin((int)PT_REGS_PARM1_CORE_SYSCALL(regs),
+			(__u32)PT_REGS_PARM2_CORE_SYSCALL(regs));
+	return 0;
+}
+
+SEC("fexit/" NSG_SYSCALL_PREFIX "sys_setns")
+int BPF_PROG(nsg_tr_setns_exit, const struct pt_regs *regs, long ret)
+{
+	nsg_setns_end((int)ret);
 	return 0;
 }

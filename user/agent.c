@@ -104,7 +104,8 @@ static void emit_agent_start(struct agent *a)
 	json_object_set_new(o, "tier", json_string(nsg_tier_name(a->tier.tier)));
 	json_object_set_new(o, "tier_reason", json_string(a->tier.reason));
 	json_object_set_new(o, "block", nsg_json_ns_list(enforcing(a) ? a->cfg->block_mask : 0));
-	json_object_set_new(o, "detection", json_string("tracepoint"));
+	json_object_set_new(o, "detection",
+			    json_string(a->tier.tier == NSG_TIER_LSM ? "trampoline" : "tracepoint"));
 	json_object_set_new(o, "probe", nsg_probe_to_json(&a->probe));
 	json_object_set_new(o, "host_ns", host_ns_json(a));
 	json_object_set_new(o, "cgroup_hierarchy", json_string(cg));
@@ -228,8 +229,9 @@ static int start(struct agent *a)
 		.host = &a->host,
 		.cgroups = &a->cgroups,
 		.ring_size = a->cfg->ring_size,
-		/* Audit mode loads no enforcement at all: it cannot block by mistake. */
-		.tier = enforcing(a) ? a->tier.tier : NSG_TIER_NONE,
+		.tier = a->tier.tier,
+		/* Audit mode loads nothing that blocks: it cannot block by mistake. */
+		.enforce = enforcing(a),
 		.block_mask = a->cfg->block_mask,
 	};
 	char err[512];

@@ -14,26 +14,43 @@ static void configure(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 	for (int t = 0; t < NSG_NS_TYPES; t++)
 		skel->rodata->host_ns_inum[t] = o->host->inum[t];
 	skel->rodata->cgroup_v1_subsys = o->cgroups->v2 ? -1 : o->cgroups->v1_ssid;
-	skel->rodata->enforce_tier = o->tier;
-	skel->rodata->enforce_mask = o->tier == NSG_TIER_NONE ? 0 : o->block_mask;
+	skel->rodata->enforce_tier = o->enforce ? o->tier : NSG_TIER_NONE;
+	skel->rodata->enforce_mask = o->enforce && o->tier != NSG_TIER_NONE ? o->block_mask : 0;
 }
 
-static bool needs_lsm_tier(const struct bpf_program *prog)
+static bool has_prefix(const char *s, const char *prefix)
 {
-	const char *sec = bpf_program__section_name(prog);
-
-	return !strncmp(sec, "lsm/", 4) || !strncmp(sec, "fentry/", 7) ||
-	       !strncmp(sec, "fexit/", 6);
+	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* LSM and trampoline programs fail to load where the kernel lacks them. */
+/*
+ * Program families, by name: nsg_tp_ (syscall tracepoints) everywhere but
+ * the lsm tier, nsg_tr_ (trampolines doing the same) on the lsm tier,
+ * nsg_lsm_ (denials) only when enforcing on the lsm tier. LSM and
+ * trampoline programs fail to load on kernels that lack them.
+ */
+static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o)
+{
+	const char *name = bpf_program__name(prog);
+	bool lsm = o->tier == NSG_TIER_LSM;
+
+	if (has_prefix(name, "nsg_tp_"))
+		return !lsm;
+	if (has_prefix(name, "nsg_tr_"))
+		return lsm;
+	if (has_prefix(name, "nsg_lsm_"))
+		return lsm && o->enforce;
+	return true;
+}
+
 static void choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj)
-		if (needs_lsm_tier(prog))
-			bpf_program__set_autoload(prog, o->tier == NSG_TIER_LSM);
+		bpf_program__set_autoload(prog, wanted(prog, o));
+	/* Task storage needs 5.11+: only created where it is used. */
+	bpf_map__set_autocreate(skel->maps.setns_marks, o->tier == NSG_TIER_LSM && o->enforce);
 }
 
 struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err, size_t errlen)

@@ -3,6 +3,7 @@
 #ifndef NSGUARD_LOADER_H
 #define NSGUARD_LOADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "cgroupmode.h"
 #include "hostns.h"
@@ -13,8 +14,9 @@ struct nsg_load_opts {
 	const struct nsg_hostns *host;
 	const struct nsg_cgroup_mode *cgroups;
 	unsigned long ring_size;
-	unsigned int tier;         /* enum nsg_tier in force; NONE in audit mode */
-	unsigned int block_mask;   /* namespace types blocked by that tier */
+	unsigned int tier;         /* enum nsg_tier: decides the hooks used */
+	bool enforce;              /* false: audit, nothing that blocks is loaded */
+	unsigned int block_mask;   /* namespace types blocked when enforcing */
 };
 
 /* Returns the attached skeleton, or NULL with a one-line reason in err. */

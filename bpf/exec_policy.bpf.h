@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * S1/S2: is an exec by `task` a container task running in the host IPC or
+ * PID namespace? Shared by the exec tracepoint (detection, signal tier) and
+ * lsm/bprm_check_security (lsm tier), so both judge the same way.
+ *
+ * Runtimes move their init process into the container's cgroup before it
+ * enters the container's namespaces, and runc re-executes itself there
+ * (its cloned-binary step, exe /dev/fd/N). That exec is the runtime, not the
+ * container: the task still shares its mount namespace with a parent that
+ * is not a container task. A container task has its own mount namespace or
+ * a container parent, so this exemption cannot be reached from inside one.
+ */
+#ifndef NSGUARD_EXEC_POLICY_BPF_H
+#define NSGUARD_EXEC_POLICY_BPF_H
+
+#include "maps.bpf.h"
+#include "identity.bpf.h"
+#include "nsinfo.bpf.h"
+
+static __always_inline int nsg_is_runtime_bootstrap(struct task_struct *task)
+{
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	struct nsg_container pc;
+
+	if (BPF_CORE_READ(task, nsproxy, mnt_ns) != BPF_CORE_READ(parent, nsproxy, mnt_ns))
+		return 0;
+	nsg_task_container(parent, &pc);
+	return !pc.is_container;
+}
+
+/*
+ * Returns the watched host namespace types `task` shares (0: no violation)
+ * and fills *c and *cgid for the event.
+ */
+static __always_inline __u32 nsg_exec_violation(struct task_struct *task,
+						struct nsg_container *c, __u64 *cgid)
+{
+	__u32 inum[NSG_NS_TYPES] = {};
+	__u32 mask;
+
+	*cgid = nsg_task_container(task, c);
+	if (!c->is_container)
+		return 0;
+	nsg_task_ns_inums(task, inum);
+	mask = nsg_host_ns_mask(inum) & NSG_VIOLATION_MASK;
+	if (!mask || nsg_is_runtime_bootstrap(task))
+		return 0;
+	return mask;
+}
+
+#endif /* NSGUARD_EXEC_POLICY_BPF_H */
