@@ -37,7 +37,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps clean vmlinux test unit-bins unit-test integration-test run install asan
+.PHONY: all deps clean vmlinux test vmtest unit-bins unit-test integration-test run install asan
 
 all: deps nsguard
 
@@ -93,7 +93,12 @@ unit-test: unit-bins
 integration-test: asan
 	$(Q)NSGUARD=$(CURDIR)/.output/asan/nsguard tests/integration/run.sh
 
-# Both suites, ASan/UBSan userspace, one closing "N passed, N failed" line.
+# BPF LSM tier and the 6.1 fallback, in QEMU VMs booting Debian's kernel.
+vmtest: all
+	$(Q)scripts/deps.sh --test
+	$(Q)tests/vm/run.sh
+
+# Every suite (host ones with ASan/UBSan userspace), one closing line.
 test: deps
 	$(Q)scripts/deps.sh --test
 	$(Q)$(MAKE) --no-print-directory all unit-bins

@@ -114,3 +114,33 @@ check() {
 		printf '[ FAIL ] %s\n' "$name"
 	fi
 }
+
+# --- Shared by the host suite and the VM jobs ------------------------------
+
+# Cgroup paths as Docker (cgroupfs driver) and the kubelet write them.
+docker_cg() { echo "/docker/$1"; }
+kube_cg() { echo "/kubepods/besteffort/pod$(ctr_new_uuid)/$1"; }
+
+# PIDFILE CMD...: its pid is written to PIDFILE, then it execs the rest.
+run_recording_pid() {
+	local pidfile=$1
+	shift
+	sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@"
+}
+
+# A host-PID container with CAP_SYS_ADMIN/PTRACE: host pids are visible in it.
+start_setns_container() {
+	local id=$1
+	ctr_run runc "$id" "$(kube_cg "$id")" hostpid,caps -- sleep 60
+}
+
+# CMD...: must exit 2 with exactly one line on stderr containing $WANT.
+expect_usage_error() {
+	local want=$1 err rc=0
+	shift
+	err=$("$@" 2>&1 >/dev/null) || rc=$?
+	if [[ $rc -ne 2 || $(wc -l <<<"$err") -ne 1 || $err != *"$want"* ]]; then
+		log "$* -> exit $rc, stderr: $err (want exit 2, one line with '$want')"
+		return 1
+	fi
+}

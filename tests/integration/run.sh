@@ -9,6 +9,8 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/tests/lib/containers.sh"
 # shellcheck source=tests/integration/lib.sh
 source "$ROOT/tests/integration/lib.sh"
+# shellcheck source=tests/lib/enforce_cases.sh
+source "$ROOT/tests/lib/enforce_cases.sh"
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "integration tests need root" >&2
@@ -39,15 +41,7 @@ HOST_HELPER=$!
 HOST_IPC=$(stat -L -c %i /proc/self/ns/ipc)
 HOST_PID=$(stat -L -c %i /proc/self/ns/pid)
 
-docker_cg() { echo "/docker/$1"; }
-kube_cg() { echo "/kubepods/besteffort/pod$(ctr_new_uuid)/$1"; }
 
-# $1: its pid is written to file $1, then it execs the rest.
-run_recording_pid() {
-	local pidfile=$1
-	shift
-	sh -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@"
-}
 
 # --- S1/S2: containers started in host namespaces -------------------------
 
@@ -103,11 +97,6 @@ t_default_container_silent() {
 
 # --- S3/S4: setns from inside a container ---------------------------------
 
-# A host-PID container with CAP_SYS_ADMIN/PTRACE: host pids are visible in it.
-start_setns_container() {
-	local id=$1
-	ctr_run runc "$id" "$(kube_cg "$id")" hostpid,caps -- sleep 60
-}
 
 t_setns_nsfs_from_container() {
 	local id ev
@@ -240,94 +229,6 @@ t_startup_scan_and_scan_command() {
 	grep -q "^${priv:0:12} .*kubernetes" <<<"$out" || { log "scan text lacks $priv: $out"; return 1; }
 }
 
-# --- Enforcement, signal tier (this kernel has no usable BPF LSM) -----------
-
-# CMD...: prints its exit status (never fails itself).
-status_of() {
-	local rc=0
-	"$@" >/dev/null 2>&1 || rc=$?
-	echo "$rc"
-}
-
-# AGENT RUNTIME NSOPTS WANT_HOST_NS: the entrypoint dies before it runs.
-t_kill_host_ns_container() {
-	local agent=$1 rt=$2 nsopts=$3 want=$4 id rc ev
-	id=$(ctr_new_id)
-	rc=$(status_of ctr_run_fg "$rt" "$id" "$(docker_cg "$id")" "$nsopts" -- echo escaped)
-	[[ $rc -eq 137 ]] || { log "$rt container exit $rc, want 137 (SIGKILL)"; return 1; }
-	ev=$(wait_event "$agent" ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
-	expect_json "$ev" ".verdict == \"killed\" and .host_ns == $want"
-}
-
-t_private_container_runs() {
-	local id out
-	id=$(ctr_new_id)
-	out=$(ctr_run_fg runc "$id" "$(kube_cg "$id")" "" -- echo private-ok) || return 1
-	[[ $out == private-ok ]]
-}
-
-# Host processes keep setns, exec and unshare while enforcement is on.
-t_host_unaffected() {
-	nsenter --ipc=/proc/$HOST_HELPER/ns/ipc true &&
-		"$HELPERS/pidfd_setns" "$HOST_HELPER" ipc,pid >/dev/null &&
-		unshare --ipc --pid --fork true
-}
-
-# AGENT CMD...: run from inside a host-PID container, must be killed.
-t_kill_setns_from_container() {
-	local agent=$1 id rc ev
-	shift
-	id=$(ctr_new_id)
-	start_setns_container "$id" || return 1
-	rc=$(status_of ctr_exec runc "$id" --caps -- "$@")
-	ev=$(wait_event "$agent" ".event == \"setns\" and .container_id == \"$id\" and .target.host")
-	ctr_rm runc "$id"
-	[[ $rc -eq 137 ]] || { log "setns process exit $rc, want 137"; return 1; }
-	[[ -n $ev ]] && expect_json "$ev" '.verdict == "killed" and .target.type == "ipc" and .result == 0'
-}
-
-# AGENT: a host-IPC container runs, and is reported with verdict alert.
-t_alert_only() {
-	local agent=$1 id out ev
-	id=$(ctr_new_id)
-	out=$(ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo ran) || return 1
-	[[ $out == ran ]] || return 1
-	[[ -z $agent ]] && return 0
-	ev=$(wait_event "$agent" ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
-	expect_json "$ev" '.verdict == "alert"'
-}
-
-t_enforcer_choice() {
-	local ev
-	expect_usage_error "--enforcer lsm: unavailable" "$NSGUARD" --mode enforce --enforcer lsm || return 1
-	expect_usage_error "'net' cannot be blocked" "$NSGUARD" --mode enforce --block ipc,net || return 1
-	ev=$(wait_event enforce '.event == "agent_start"') || return 1
-	expect_json "$ev" '.mode == "enforce" and .tier == "signal" and .block == ["ipc","pid"] and
-		(.tier_reason | test("lsm tier unavailable"))'
-}
-
-run_signal_tier_suite() {
-	agent_start enforce --mode enforce || return 1
-	check "signal a: host-IPC container killed (runc)" t_kill_host_ns_container enforce runc hostipc '["ipc"]'
-	check "signal b: host-PID container killed (crun)" t_kill_host_ns_container enforce crun hostpid '["pid"]'
-	check "signal c: private container runs" t_private_container_runs
-	check "signal e: host setns/exec/unshare unaffected" t_host_unaffected
-	check "signal: auto tier, explicit lsm refused" t_enforcer_choice
-	agent_stop enforce || FAILED=$((FAILED + 1))
-
-	agent_start enforce_ipc --mode enforce --block ipc || return 1
-	check "signal d: setns into host IPC via /proc fd killed" t_kill_setns_from_container \
-		enforce_ipc nsenter --ipc=/proc/$HOST_HELPER/ns/ipc true
-	check "signal d: setns into host IPC via pidfd killed" t_kill_setns_from_container \
-		enforce_ipc /usr/local/bin/pidfd_setns "$HOST_HELPER" ipc
-	agent_stop enforce_ipc || FAILED=$((FAILED + 1))
-
-	agent_start audit_mode || return 1
-	check "signal f: audit mode only alerts" t_alert_only audit_mode
-	agent_stop audit_mode || FAILED=$((FAILED + 1))
-	check "signal g: agent stopped, the same container starts" t_alert_only ""
-}
-
 # --- Agent lifecycle and bad input ----------------------------------------
 
 nsg_prog_ids() { bpftool prog show -j | jq -r '.[] | select(.name | startswith("nsg_")) | .id' | sort; }
@@ -347,16 +248,6 @@ t_stop_detaches_everything() {
 	wait_event lifecycle '.event == "agent_stats"' 1 >/dev/null
 }
 
-# CMD...: must exit 2 with exactly one line on stderr containing $WANT.
-expect_usage_error() {
-	local want=$1 err rc=0
-	shift
-	err=$("$@" 2>&1 >/dev/null) || rc=$?
-	if [[ $rc -ne 2 || $(wc -l <<<"$err") -ne 1 || $err != *"$want"* ]]; then
-		log "$* -> exit $rc, stderr: $err (want exit 2, one line with '$want')"
-		return 1
-	fi
-}
 
 t_bad_input() {
 	local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
@@ -389,7 +280,7 @@ check "storm: delivered + dropped == calls" t_setns_storm
 check "S6 start-up scan and nsguard scan" t_startup_scan_and_scan_command
 check "stop detaches, --host-ns-pid" t_stop_detaches_everything
 check "bad input: one line, exit 2" t_bad_input
-run_signal_tier_suite || FAILED=$((FAILED + 1))
+ENFORCE_TIER=signal run_enforcement_suite || FAILED=$((FAILED + 1))
 
 for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
 echo "integration: $PASSED passed, $FAILED failed"

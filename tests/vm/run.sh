@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# VM tests (`make vmtest`): two boots of Debian's stock kernel, with bpf in
+# lsm= (tier lsm) and without (tier signal), each running enforce-job.sh
+# against the agent built here. Closes with "vm: N passed, N failed".
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NSGUARD=${NSGUARD:-$ROOT/.output/nsguard}
+HELPERS=$ROOT/.output/helpers
+RESULTS=$(mktemp -d /tmp/nsguard-vmtest.XXXXXX)
+trap 'rm -rf "$RESULTS"' EXIT
+
+"$ROOT/tests/helpers/build.sh" "$HELPERS" || exit 1
+passed=0 failed=0
+
+# NAME LSM_LIST: one boot; its summary line is added to the totals.
+boot() {
+	local name=$1 lsm=$2 rc=0 summary p f
+	"$ROOT/tests/vm/run-vm.sh" --quiet --lsm "$lsm" --timeout 600 \
+		--env NSGUARD="$NSGUARD" --env HELPERS="$HELPERS" \
+		"$ROOT/tests/vm/enforce-job.sh" "$RESULTS/$name" || rc=$?
+	sed 's/^/    /' "$RESULTS/$name/output.log" 2>/dev/null
+	summary=$(grep -E '^vm-[a-z]+: [0-9]+ passed, [0-9]+ failed' "$RESULTS/$name/output.log" | tail -1)
+	if [[ -z $summary ]]; then
+		echo "vm boot $name (lsm=$lsm) ended without a summary (exit $rc)"
+		tail -40 "$RESULTS/$name/console.log" 2>/dev/null
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(awk '{print $2}' <<<"$summary")
+	f=$(awk '{print $4}' <<<"$summary")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	# A boot that exited non-zero with no failed case still failed.
+	[[ $rc -ne 0 && $f -eq 0 ]] && failed=$((failed + 1))
+}
+
+boot lsm lockdown,capability,bpf
+boot signal lockdown,capability
+echo "vm: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
