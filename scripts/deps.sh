@@ -13,12 +13,22 @@ if [[ "${1:-}" == "--test" ]]; then
 	want+=("${TEST_PKGS[@]}")
 fi
 
+# The VM suite's guest kernel: Debian's current stock kernel package,
+# resolved at run time (a no-op once it is cached).
+fetch_vm_kernel() {
+	[[ "${1:-}" == "--test" ]] || return 0
+	"$(dirname "$0")/../tests/vm/fetch-kernel.sh" "${NSGUARD_VM_CACHE:-/var/cache/nsguard-vm}" >/dev/null
+}
+
 missing=()
 for pkg in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$pkg")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -eq 0 ]]; then
+	fetch_vm_kernel "$@"
+	exit 0
+fi
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "deps: missing packages (${missing[*]}); run as root: sudo $0 $*" >&2
@@ -28,3 +38,4 @@ echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}" >/dev/null
+fetch_vm_kernel "$@"
