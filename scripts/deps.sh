@@ -3,7 +3,8 @@
 # Fast no-op when everything is present, so the build can call it each time.
 set -euo pipefail
 
-BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev
+BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev libyaml-dev
+	libmicrohttpd-dev
 	libcmocka-dev libclang-rt-14-dev make gcc libc6-dev pkg-config)
 TEST_PKGS=(runc crun podman busybox-static jq util-linux iproute2 procps
 	qemu-system-x86 xz-utils)

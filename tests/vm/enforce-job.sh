@@ -4,11 +4,14 @@
 # (EPERM, the task lives); booted without, the signal tier (SIGKILL). Both
 # boots also prove the one CO-RE object detects on this older kernel
 # (nsfs and pre-pidfs anon-inode pidfds included).
-# Needs NSGUARD and HELPERS in the environment. Last line:
+# Runs from the folder tests/vm/run.sh stages into $VM_WORK/in/stage
+# (agent, static helpers, test libraries). Last line:
 # "vm-<tier>: N passed, N failed".
 set -uo pipefail
 
-ROOT=${VM_CWD:-$(pwd)}
+ROOT=${VM_WORK:?run me through tests/vm/run.sh}/in/stage
+NSGUARD=$ROOT/nsguard
+HELPERS=$ROOT/helpers
 # shellcheck source=tests/lib/containers.sh
 source "$ROOT/tests/lib/containers.sh"
 # shellcheck source=tests/integration/lib.sh
@@ -16,7 +19,6 @@ source "$ROOT/tests/integration/lib.sh"
 # shellcheck source=tests/lib/enforce_cases.sh
 source "$ROOT/tests/lib/enforce_cases.sh"
 
-HELPERS=${HELPERS:?set HELPERS to the static test helpers}
 WORK=$(mktemp -d /tmp/nsguard-vm.XXXXXX)
 case ,${VM_LSM:-}, in
 *,bpf,*) ENFORCE_TIER=lsm ;;

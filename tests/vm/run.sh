@@ -6,19 +6,30 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NSGUARD=${NSGUARD:-$ROOT/.output/nsguard}
-HELPERS=$ROOT/.output/helpers
 RESULTS=$(mktemp -d /tmp/nsguard-vmtest.XXXXXX)
 trap 'rm -rf "$RESULTS"' EXIT
 
-"$ROOT/tests/helpers/build.sh" "$HELPERS" || exit 1
+# The guest sees the host's root read-only but covers /tmp, /run, /var/lib,
+# /var/tmp and /root with tmpfs, and a checkout may live there: everything
+# the job needs travels in one staged folder instead ($VM_WORK/in/stage).
+STAGE=$RESULTS/stage
+stage() {
+	mkdir -p "$STAGE/tests/integration" "$STAGE/tests/vm" &&
+		cp "$NSGUARD" "$STAGE/nsguard" &&
+		"$ROOT/tests/helpers/build.sh" "$STAGE/helpers" &&
+		cp -r "$ROOT/tests/lib" "$STAGE/tests/" &&
+		cp "$ROOT/tests/integration/lib.sh" "$STAGE/tests/integration/" &&
+		cp "$ROOT/tests/vm/enforce-job.sh" "$STAGE/tests/vm/"
+}
+stage || { echo "vm: cannot stage the job"; echo "vm: 0 passed, 1 failed"; exit 1; }
+cd / || exit 1
 passed=0 failed=0
 
 # NAME LSM_LIST: one boot; its summary line is added to the totals.
 boot() {
 	local name=$1 lsm=$2 rc=0 summary p f
-	"$ROOT/tests/vm/run-vm.sh" --quiet --lsm "$lsm" --timeout 600 \
-		--env NSGUARD="$NSGUARD" --env HELPERS="$HELPERS" \
-		"$ROOT/tests/vm/enforce-job.sh" "$RESULTS/$name" || rc=$?
+	"$ROOT/tests/vm/run-vm.sh" --quiet --lsm "$lsm" --timeout 600 --file "$STAGE" \
+		"$STAGE/tests/vm/enforce-job.sh" "$RESULTS/$name" || rc=$?
 	sed 's/^/    /' "$RESULTS/$name/output.log" 2>/dev/null
 	summary=$(grep -E '^vm-[a-z]+: [0-9]+ passed, [0-9]+ failed' "$RESULTS/$name/output.log" | tail -1)
 	if [[ -z $summary ]]; then
