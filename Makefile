@@ -23,7 +23,7 @@ ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -lmicrohttpd
+LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -levent_extra -levent_core
 
 # globals first: the linker must meet map definitions before their externs.
 BPF_SRCS := bpf/globals.bpf.c $(filter-out bpf/globals.bpf.c,$(sort $(wildcard bpf/*.bpf.c)))
@@ -31,15 +31,17 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)
 USER_SRCS := $(sort $(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+HOOK_OBJS := $(OUTPUT)/hook/oci_hook.o $(OUTPUT)/user/policy.o $(OUTPUT)/user/names.o
 # Everything but main(): linked into unit tests as well.
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
+-include deploy/static.mk
 .PHONY: all deps clean vmlinux test vmtest unit-bins unit-test integration-test run install asan
 
-all: deps nsguard
+all: deps nsguard nsguard-oci-hook
 
 deps:
 	$(Q)scripts/deps.sh
@@ -51,7 +53,18 @@ $(OUTPUT)/nsguard: $(USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests:
+nsguard-oci-hook: $(OUTPUT)/nsguard-oci-hook
+	$(Q)cp $< $@
+
+$(OUTPUT)/nsguard-oci-hook: $(HOOK_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -lyaml -o $@
+
+$(OUTPUT)/hook/%.o: user/hook/%.c $(wildcard user/*.h) $(wildcard include/*.h) | $(OUTPUT)/hook
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/hook:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/bpf
@@ -81,7 +94,8 @@ vmlinux:
 
 # Userspace under AddressSanitizer + UBSan, used by the tests.
 asan:
-	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 .output/asan/nsguard
+	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 .output/asan/nsguard \
+		.output/asan/nsguard-oci-hook
 
 unit-bins: asan
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 \
@@ -109,7 +123,8 @@ run: all
 
 install: all
 	install -D -m 0755 nsguard $(DESTDIR)$(PREFIX)/sbin/nsguard
+	install -D -m 0755 nsguard-oci-hook $(DESTDIR)$(PREFIX)/libexec/nsguard/nsguard-oci-hook
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf .output nsguard
+	$(Q)rm -rf .output nsguard nsguard-oci-hook

@@ -9,16 +9,15 @@
 
 #include "maps.bpf.h"
 #include "nsinfo.bpf.h"
+#include "policy.bpf.h"
 
 #define NSG_SIGKILL 9
 
-/* Kills current when `host_mask` holds a blocked type; returns the verdict. */
-static __always_inline __u32 nsg_signal_enforce(__u32 host_mask)
+/* Kills current when the decision blocks something on this tier. */
+static __always_inline void nsg_signal_enforce(const struct nsg_decision *d)
 {
-	if (enforce_tier != NSG_TIER_SIGNAL || !(host_mask & enforce_mask))
-		return NSG_VERDICT_ALERT;
-	bpf_send_signal(NSG_SIGKILL);
-	return NSG_VERDICT_KILLED;
+	if (enforce_tier == NSG_TIER_SIGNAL && d->blocked)
+		bpf_send_signal(NSG_SIGKILL);
 }
 
 /*

@@ -46,6 +46,8 @@ static __always_inline void nsg_event_fill_current(struct nsg_event *e, __u32 ty
 	__builtin_memset(e->ns_inum, 0, sizeof(e->ns_inum));
 	nsg_task_ns_inums(task, e->ns_inum);
 	e->host_ns_mask = nsg_host_ns_mask(e->ns_inum);
+	e->reported_mask = 0;
+	e->allowed_mask = 0;
 }
 
 #endif /* NSGUARD_EVENT_BPF_H */

@@ -17,6 +17,7 @@
 #include "maps.bpf.h"
 #include "identity.bpf.h"
 #include "nsinfo.bpf.h"
+#include "policy.bpf.h"
 
 static __always_inline int nsg_is_runtime_bootstrap(struct task_struct *task)
 {
@@ -30,11 +31,12 @@ static __always_inline int nsg_is_runtime_bootstrap(struct task_struct *task)
 }
 
 /*
- * Returns the watched host namespace types `task` shares (0: no violation)
- * and fills *c and *cgid for the event.
+ * Returns the host namespace types `task`, a container task, shares (0 for
+ * host tasks and runtime bootstrap) and fills *c and *cgid for the event.
+ * The policy then decides which of them matter.
  */
-static __always_inline __u32 nsg_exec_violation(struct task_struct *task,
-						struct nsg_container *c, __u64 *cgid)
+static __always_inline __u32 nsg_exec_shared_host_ns(struct task_struct *task,
+						     struct nsg_container *c, __u64 *cgid)
 {
 	__u32 inum[NSG_NS_TYPES] = {};
 	__u32 mask;
@@ -43,7 +45,7 @@ static __always_inline __u32 nsg_exec_violation(struct task_struct *task,
 	if (!c->is_container)
 		return 0;
 	nsg_task_ns_inums(task, inum);
-	mask = nsg_host_ns_mask(inum) & NSG_VIOLATION_MASK;
+	mask = nsg_host_ns_mask(inum) & NSG_POLICY_REPORT(nsg_policy_now());
 	if (!mask || nsg_is_runtime_bootstrap(task))
 		return 0;
 	return mask;

@@ -21,6 +21,7 @@
 #include "nsinfo.bpf.h"
 #include "event.bpf.h"
 #include "exec_policy.bpf.h"
+#include "policy.bpf.h"
 #include <bpf/bpf_tracing.h>
 
 #define NSG_EPERM 1
@@ -30,21 +31,31 @@ SEC("lsm/bprm_check_security")
 int BPF_PROG(nsg_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	struct nsg_decision d;
 	struct nsg_container c;
 	struct nsg_event *e;
-	__u32 host_mask;
+	__u32 shared, exempt;
 	__u64 cgid;
 
 	if (ret)
 		return ret;
-	host_mask = nsg_exec_violation(task, &c, &cgid);
-	if (!(host_mask & enforce_mask))
+	shared = nsg_exec_shared_host_ns(task, &c, &cgid);
+	if (!shared)
 		return 0;
+	exempt = nsg_cgroup_exempt(cgid);
+	if (nsg_policy_has_exe_rules())
+		exempt |= nsg_exe_exempt(filename);
+	nsg_decide(shared, exempt, &d);
+	if (!d.blocked)
+		return 0; /* reported, if at all, once the exec is done (exec.bpf.c) */
 	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC);
 	if (e) {
 		nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);
 		e->verdict = NSG_VERDICT_BLOCKED;
-		bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), BPF_CORE_READ(bprm, filename));
+		e->reported_mask = d.reported;
+		e->allowed_mask = d.allowed;
+		bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), filename);
 		bpf_ringbuf_submit(e, 0);
 	}
 	return -NSG_EPERM;
@@ -54,13 +65,19 @@ int BPF_PROG(nsg_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 static __always_inline void nsg_mark_install(int type, struct ns_common *new)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct nsg_setns_mark *mark;
+	struct nsg_decision d;
 	struct nsg_container c;
+	__u64 cgid;
 
-	if (!(enforce_mask & NSG_BIT(type)) || !nsg_is_host_ns(type, BPF_CORE_READ(new, inum)))
+	if (!nsg_is_host_ns(type, BPF_CORE_READ(new, inum)))
 		return;
-	nsg_task_container(task, &c);
+	cgid = nsg_task_container(task, &c);
 	if (!c.is_container)
+		return;
+	nsg_decide(NSG_BIT(type), nsg_task_exempt(cgid, tgid), &d);
+	if (!d.blocked)
 		return;
 	mark = bpf_task_storage_get(&setns_marks, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (mark)

@@ -68,6 +68,7 @@ struct nsg_container_cache_map {
 
 struct nsg_scratch {
 	char cgname[NSG_CGNAME_MAX];
+	char exe[NSG_EXE_LEN]; /* zero-padded key for exempt_exes */
 };
 
 struct nsg_scratch_map {
@@ -82,6 +83,38 @@ struct nsg_pending_setns_map {
 	__uint(max_entries, NSG_PENDING_MAX);
 	__type(key, __u64); /* pid_tgid */
 	__type(value, struct nsg_pending_setns);
+};
+
+/* The live policy (one __u64, so a reload swaps it in one store). */
+struct nsg_policy_cfg_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
+/* Allowlisted containers, by cgroup id: namespace types they may share. */
+struct nsg_exempt_cgroups_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NSG_EXEMPT_CGROUPS_MAX);
+	__type(key, __u64);
+	__type(value, __u32);
+};
+
+/* Allowlisted executables, by exact path as execve() got it. */
+struct nsg_exempt_exes_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NSG_EXEMPT_EXES_MAX);
+	__type(key, char[NSG_EXE_LEN]);
+	__type(value, __u32);
+};
+
+/* Processes running an allowlisted executable (set at exec), by tgid. */
+struct nsg_exempt_procs_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, NSG_PENDING_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
 };
 
 struct nsg_pending_unshare_map {
@@ -107,9 +140,8 @@ const volatile __u32 host_ns_inum[NSG_NS_TYPES] __weak = {
 };
 /* v1 subsystem id whose hierarchy identifies containers; -1 = cgroup v2. */
 const volatile int cgroup_v1_subsys __weak = -1;
-/* enum nsg_tier in force, and the namespace types it blocks (0 = audit). */
+/* enum nsg_tier in force; NONE in audit mode (nothing blocks). */
 const volatile __u32 enforce_tier __weak = NSG_TIER_NONE;
-const volatile __u32 enforce_mask __weak = 0;
 
 struct nsg_events_map events __weak SEC(".maps");
 struct nsg_drops_map drops __weak SEC(".maps");
@@ -118,5 +150,9 @@ struct nsg_scratch_map scratch __weak SEC(".maps");
 struct nsg_pending_setns_map pending_setns __weak SEC(".maps");
 struct nsg_pending_unshare_map pending_unshare __weak SEC(".maps");
 struct nsg_setns_marks_map setns_marks __weak SEC(".maps");
+struct nsg_policy_cfg_map policy_cfg __weak SEC(".maps");
+struct nsg_exempt_cgroups_map exempt_cgroups __weak SEC(".maps");
+struct nsg_exempt_exes_map exempt_exes __weak SEC(".maps");
+struct nsg_exempt_procs_map exempt_procs __weak SEC(".maps");
 
 #endif /* NSGUARD_MAPS_BPF_H */

@@ -133,14 +133,24 @@ static __always_inline void nsg_setns_begin(int fd, __u32 flags)
 	bpf_map_update_elem(&pending_setns, &pid_tgid, &p, BPF_ANY);
 }
 
-static __always_inline __u32 nsg_setns_verdict(struct task_struct *task,
-					       const struct nsg_pending_setns *p, int ret)
+/*
+ * What policy says about a finished call. Blocking is what really
+ * happened: the lsm tier's denial (recorded by lsm_block.bpf.c), or on the
+ * signal tier a successful join of a blocked host namespace.
+ */
+static __always_inline void nsg_setns_decide(struct task_struct *task, __u64 cgid,
+					     const struct nsg_pending_setns *p, int ret,
+					     struct nsg_decision *d)
 {
-	if (p->blocked)
-		return NSG_VERDICT_BLOCKED;
-	if (ret != 0)
-		return NSG_VERDICT_ALERT;
-	return nsg_signal_enforce(nsg_joined_host_ns(task) & p->info.target_host);
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	nsg_decide(p->info.target_host, nsg_task_exempt(cgid, tgid), d);
+	if (enforce_tier == NSG_TIER_LSM)
+		d->blocked = p->blocked;
+	else if (ret != 0)
+		d->blocked = 0;
+	else
+		d->blocked &= nsg_joined_host_ns(task);
 }
 
 /* Exit of a recorded setns() call: enforce (signal tier) and report. */
@@ -149,20 +159,24 @@ static __always_inline void nsg_setns_end(int ret)
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct nsg_pending_setns *p;
+	struct nsg_decision d;
 	struct nsg_container c;
 	struct nsg_event *e;
-	__u32 verdict;
 	__u64 cgid;
 
 	p = bpf_map_lookup_elem(&pending_setns, &pid_tgid);
 	if (!p)
 		return;
-	verdict = nsg_setns_verdict(task, p, ret);
+	cgid = nsg_task_container(task, &c);
+	nsg_setns_decide(task, cgid, p, ret, &d);
+	/* Kill first: a full ring buffer must not delay or prevent it. */
+	nsg_signal_enforce(&d);
 	e = nsg_event_reserve(NSG_EV_SETNS);
 	if (e) {
-		cgid = nsg_task_container(task, &c);
 		nsg_event_fill_current(e, NSG_EV_SETNS, task, cgid, &c);
-		e->verdict = verdict;
+		e->verdict = nsg_verdict(&d);
+		e->reported_mask = d.reported;
+		e->allowed_mask = d.allowed;
 		e->setns = p->info;
 		e->setns.result = ret;
 		bpf_ringbuf_submit(e, 0);

@@ -121,6 +121,8 @@ struct nsg_event {
 	__u32 ppid;
 	__u32 uid;
 	__u32 host_ns_mask;  /* namespace types shared with the host */
+	__u32 reported_mask; /* of those (or of setns targets), the ones policy reports */
+	__u32 allowed_mask;  /* of the reported ones, the ones an allowlist rule allows */
 	__u32 is_container;
 	__u32 ns_inum[NSG_NS_TYPES];
 	char comm[NSG_COMM_LEN];
@@ -131,6 +133,16 @@ struct nsg_event {
 		struct nsg_create_info create;
 	};
 };
+
+/* policy_cfg map value: reported types in the low half, blocked types in the high. */
+#define NSG_POLICY_REPORT(v) ((__u32)(v))
+#define NSG_POLICY_BLOCK(v) ((__u32)((v) >> 32))
+#define NSG_POLICY_PACK(report, block) ((__u64)(report) | ((__u64)(block) << 32))
+/* Flag in the report half: executable rules exist, so execs must look them up. */
+#define NSG_POLICY_EXE_RULES (1U << 16)
+#define NSG_NS_ALL ((1U << NSG_NS_TYPES) - 1)
+#define NSG_EXEMPT_CGROUPS_MAX 16384
+#define NSG_EXEMPT_EXES_MAX 1024
 
 /* Ring-buffer reservation failures, per CPU, indexed by event type. */
 #define NSG_DROP_SLOTS NSG_EV_MAX

@@ -4,10 +4,10 @@
 set -euo pipefail
 
 BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev libyaml-dev
-	libmicrohttpd-dev
+	libevent-dev
 	libcmocka-dev libclang-rt-14-dev make gcc libc6-dev pkg-config)
 TEST_PKGS=(runc crun podman busybox-static jq util-linux iproute2 procps
-	qemu-system-x86 xz-utils)
+	qemu-system-x86 xz-utils python3-yaml)
 
 want=("${BUILD_PKGS[@]}")
 if [[ "${1:-}" == "--test" ]]; then

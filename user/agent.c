@@ -8,11 +8,17 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
+#include "agent_int.h"
 #include "cgroupmode.h"
 #include "event_format.h"
 #include "exe_cache.h"
+#include "hook_server.h"
 #include "hostns.h"
 #include "loader.h"
+#include "oci_state.h"
+#include "policy.h"
+#include "policy_maps.h"
+#include "registry.h"
 #include "names.h"
 #include "output.h"
 #include "probe.h"
@@ -24,27 +30,19 @@
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t exit_signal;
+static volatile sig_atomic_t reload_requested;
 
-struct agent {
-	const struct nsg_config *cfg;
-	struct nsg_probe probe;
-	struct nsg_hostns host;
-	struct nsg_cgroup_mode cgroups;
-	struct nsg_tier_choice tier;
-	struct nsg_sink sink;
-	struct nsg_exe_cache exes;
-	struct nsg_format_ctx fmt;
-	struct nsguard_bpf *skel;
-	struct ring_buffer *rb;
-	unsigned long long received[NSG_EV_MAX];
-	unsigned long long startup_reported;
-	time_t started;
-};
 
 static void on_signal(int sig)
 {
 	exiting = 1;
 	exit_signal = sig;
+}
+
+static void on_sighup(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -75,7 +73,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static bool enforcing(const struct agent *a)
+bool nsg_agent_enforcing(const struct agent *a)
 {
 	return a->cfg->mode == NSG_MODE_ENFORCE && a->tier.tier != NSG_TIER_NONE;
 }
@@ -100,10 +98,10 @@ static void emit_agent_start(struct agent *a)
 	json_object_set_new(o, "version", json_string("0.1.0"));
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "kernel", json_string(a->probe.kernel_release));
-	json_object_set_new(o, "mode", json_string(enforcing(a) ? "enforce" : "audit"));
+	json_object_set_new(o, "mode", json_string(nsg_agent_enforcing(a) ? "enforce" : "audit"));
 	json_object_set_new(o, "tier", json_string(nsg_tier_name(a->tier.tier)));
 	json_object_set_new(o, "tier_reason", json_string(a->tier.reason));
-	json_object_set_new(o, "block", nsg_json_ns_list(enforcing(a) ? a->cfg->block_mask : 0));
+	json_object_set_new(o, "block", nsg_json_ns_list(nsg_agent_enforcing(a) ? a->cfg->block_mask : 0));
 	json_object_set_new(o, "detection",
 			    json_string(a->tier.tier == NSG_TIER_LSM ? "trampoline" : "tracepoint"));
 	json_object_set_new(o, "probe", nsg_probe_to_json(&a->probe));
@@ -138,6 +136,9 @@ static void emit_agent_stats(struct agent *a)
 	json_object_set_new(o, "drops_total", json_integer((json_int_t)drop_total));
 	json_object_set_new(o, "host_ns_running", json_integer((json_int_t)a->startup_reported));
 	json_object_set_new(o, "write_errors", json_integer((json_int_t)a->sink.write_errors));
+	json_object_set_new(o, "output", json_pack("{s:I, s:I, s:I, s:I}", "lines", (json_int_t)a->sink.lines_written,
+			    "rotations", (json_int_t)a->sink.rotations, "socket_clients", (json_int_t)a->sink.clients,
+			    "socket_clients_dropped", (json_int_t)a->sink.clients_dropped));
 	json_object_set_new(o, "uptime_s", json_integer(time(NULL) - a->started));
 	nsg_sink_emit(&a->sink, o);
 	nsg_sink_flush(&a->sink);
@@ -149,6 +150,7 @@ static void emit_agent_stats(struct agent *a)
 /* S6: containers that were in host namespaces before the hooks existed. */
 static void report_running_containers(struct agent *a)
 {
+	uint32_t reported_types = nsg_policy_types_at_least(&a->policy, NSG_ACT_ALERT);
 	struct nsg_scan scan;
 
 	if (nsg_scan_proc(&a->cgroups, &a->host, &scan)) {
@@ -156,9 +158,14 @@ static void report_running_containers(struct agent *a)
 		return;
 	}
 	for (size_t i = 0; i < scan.count; i++) {
-		if (!(scan.items[i].host_ns_mask & NSG_VIOLATION_MASK))
+		struct nsg_scanned_container *c = &scan.items[i];
+		uint32_t reported = c->host_ns_mask & reported_types, allowed;
+
+		if (!reported)
 			continue;
-		nsg_sink_emit(&a->sink, nsg_scanned_to_json(&scan.items[i]));
+		allowed = reported & nsg_registry_allowed(&a->registry,
+				nsg_cgroup_id_of_path(&a->cgroups, c->cgroup_path));
+		nsg_sink_emit(&a->sink, nsg_scanned_to_json(c, reported, allowed));
 		a->startup_reported++;
 	}
 	nsg_scan_free(&scan);
@@ -172,6 +179,8 @@ static void install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_sighup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as write errors */
 }
 
@@ -186,6 +195,12 @@ static int poll_until_stopped(struct agent *a)
 			return die("ring buffer poll failed: %s", strerror(-n), 1);
 		if (n > 0)
 			nsg_sink_flush(&a->sink);
+		nsg_sink_service(&a->sink);
+		nsg_hook_server_service(&a->hook, nsg_agent_hook_request, a);
+		if (reload_requested) {
+			reload_requested = 0;
+			nsg_agent_reload_policy(a);
+		}
 		if (a->cfg->stats_interval && time(NULL) >= next_stats) {
 			emit_agent_stats(a);
 			next_stats = time(NULL) + a->cfg->stats_interval;
@@ -205,13 +220,32 @@ static void emit_agent_stop(struct agent *a)
 	nsg_sink_flush(&a->sink);
 }
 
+static int open_sink(struct agent *a, char *err, size_t errlen)
+{
+	const struct nsg_config *cfg = a->cfg;
+	struct nsg_sink_opts o = {
+		.path = cfg->output_path,
+		.format = cfg->format,
+		.max_bytes = cfg->output_max_bytes,
+		.keep = cfg->output_keep,
+		.socket_path = cfg->output_socket,
+		/* A socket alone means the consumer is local: keep stdout quiet. */
+		.no_stdout = cfg->output_socket && !cfg->output_path,
+	};
+
+	return nsg_sink_open_opts(&a->sink, &o, err, errlen);
+}
+
 static int prepare(struct agent *a, char *err, size_t errlen)
 {
-	if (nsg_probe_run(&a->probe, err, errlen) ||
+	if (nsg_agent_load_policy(a, err, errlen) ||
+	    nsg_probe_run(&a->probe, err, errlen) ||
 	    nsg_choose_tier(a->cfg, &a->probe, &a->tier, err, errlen) ||
 	    nsg_hostns_init(&a->host, a->cfg->host_ns_pid, err, errlen) ||
 	    nsg_cgroup_mode_detect(&a->cgroups, err, errlen) ||
-	    nsg_sink_open(&a->sink, a->cfg->output_path, a->cfg->format, err, errlen))
+	    open_sink(a, err, errlen))
+		return -1;
+	if (a->cfg->hook_socket && nsg_hook_server_open(&a->hook, a->cfg->hook_socket, err, errlen))
 		return -1;
 	if (nsg_exe_cache_init(&a->exes)) {
 		snprintf(err, errlen, "out of memory");
@@ -231,19 +265,22 @@ static int start(struct agent *a)
 		.ring_size = a->cfg->ring_size,
 		.tier = a->tier.tier,
 		/* Audit mode loads nothing that blocks: it cannot block by mistake. */
-		.enforce = enforcing(a),
-		.block_mask = a->cfg->block_mask,
+		.enforce = nsg_agent_enforcing(a),
 	};
 	char err[512];
 
-	a->skel = nsg_load_and_attach(&lo, err, sizeof(err));
+	a->skel = nsg_load(&lo, err, sizeof(err));
 	if (!a->skel)
+		return die("%s", err, 1);
+	/* Policy and exemptions are in place before the first hook fires. */
+	if (nsg_agent_apply_policy(a, err, sizeof(err)) || nsg_attach(a->skel, err, sizeof(err)))
 		return die("%s", err, 1);
 	a->rb = ring_buffer__new(nsg_events_fd(a->skel), handle_event, a, NULL);
 	if (!a->rb)
 		return die("%s", "cannot open the ring buffer", 1);
 	a->started = time(NULL);
 	emit_agent_start(a);
+	nsg_agent_report_missed_hooks(a);
 	if (a->cfg->startup_scan)
 		report_running_containers(a);
 	return 0;
@@ -251,16 +288,18 @@ static int start(struct agent *a)
 
 static void teardown(struct agent *a)
 {
+	nsg_hook_server_close(&a->hook);
+	nsg_registry_free(&a->registry);
+	nsg_policy_free(&a->policy);
 	ring_buffer__free(a->rb);
 	nsg_unload(a->skel);
 	nsg_exe_cache_free(&a->exes);
-	if (a->sink.f)
-		nsg_sink_close(&a->sink);
+	nsg_sink_close(&a->sink); /* safe on a sink that never opened */
 }
 
 int nsg_agent_run(const struct nsg_config *cfg)
 {
-	struct agent a = { .cfg = cfg };
+	struct agent a = { .cli = cfg, .cfg = cfg, .hook = { .fd = -1 } };
 	char err[512];
 	int status;
 

@@ -1,22 +1,33 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cgroupmode.h"
 
-static bool cgroup2_mounted(void)
+static bool list_has(const char *list, size_t len, const char *name);
+
+/*
+ * First mount of `type` (with `option` among its options, when given);
+ * its directory goes to dir. Returns whether one was found.
+ */
+static bool find_mount(const char *type, const char *option, char *dir, size_t len)
 {
 	FILE *f = fopen("/proc/self/mounts", "r");
-	char line[512];
+	char line[1024];
 	bool found = false;
 
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
-		char dev[128], dir[256], type[64];
+		char dev[128], mdir[256], mtype[64], opts[512];
 
-		if (sscanf(line, "%127s %255s %63s", dev, dir, type) == 3 &&
-		    strcmp(type, "cgroup2") == 0)
-			found = true;
+		if (sscanf(line, "%127s %255s %63s %511s", dev, mdir, mtype, opts) != 4 ||
+		    strcmp(mtype, type) != 0)
+			continue;
+		if (option && !list_has(opts, strlen(opts), option))
+			continue;
+		snprintf(dir, len, "%s", mdir);
+		found = true;
 	}
 	fclose(f);
 	return found;
@@ -50,7 +61,7 @@ int nsg_cgroup_mode_detect(struct nsg_cgroup_mode *m, char *err, size_t errlen)
 
 	memset(m, 0, sizeof(*m));
 	m->v1_ssid = -1;
-	if (cgroup2_mounted()) {
+	if (find_mount("cgroup2", NULL, m->mount, sizeof(m->mount))) {
 		m->v2 = true;
 		return 0;
 	}
@@ -58,6 +69,7 @@ int nsg_cgroup_mode_detect(struct nsg_cgroup_mode *m, char *err, size_t errlen)
 		m->v1_ssid = v1_subsys_id(preferred[i]);
 		if (m->v1_ssid >= 0) {
 			snprintf(m->v1_controller, sizeof(m->v1_controller), "%s", preferred[i]);
+			find_mount("cgroup", preferred[i], m->mount, sizeof(m->mount));
 			return 0;
 		}
 	}
@@ -108,4 +120,13 @@ int nsg_proc_cgroup_path(const struct nsg_cgroup_mode *m, int pid, char *path, s
 	}
 	fclose(f);
 	return rc;
+}
+
+unsigned long long nsg_cgroup_id_of_path(const struct nsg_cgroup_mode *m, const char *path)
+{
+	char dir[1024];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s%s", m->mount, path);
+	return stat(dir, &st) == 0 ? (unsigned long long)st.st_ino : 0;
 }

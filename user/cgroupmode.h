@@ -13,6 +13,7 @@ struct nsg_cgroup_mode {
 	bool v2;
 	int v1_ssid;                /* v1 subsystem id (kernel's enum) or -1 */
 	char v1_controller[32];     /* its name in /proc/PID/cgroup */
+	char mount[256];            /* where that hierarchy is mounted */
 };
 
 /* Returns 0, or -1 with err set when no usable hierarchy exists. */
@@ -22,5 +23,8 @@ int nsg_cgroup_mode_detect(struct nsg_cgroup_mode *m, char *err, size_t errlen);
  * Returns 0, or -1 when the process is gone or not in it.
  */
 int nsg_proc_cgroup_path(const struct nsg_cgroup_mode *m, int pid, char *path, size_t len);
+
+/* Inode of the hierarchy's directory for `path` = the kernel's cgroup id; 0 if gone. */
+unsigned long long nsg_cgroup_id_of_path(const struct nsg_cgroup_mode *m, const char *path);
 
 #endif

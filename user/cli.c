@@ -28,11 +28,23 @@ enum {
 	OPT_MODE,
 	OPT_ENFORCER,
 	OPT_BLOCK,
+	OPT_OUTPUT_MAX_SIZE,
+	OPT_OUTPUT_KEEP,
+	OPT_OUTPUT_SOCKET,
+	OPT_POLICY,
+	OPT_CHECK_POLICY,
+	OPT_HOOK_SOCKET,
+	OPT_NO_HOOK,
 };
 
 static const struct argp_option options[] = {
 	{ "format", 'f', "FMT", 0, "Output format: json (default) or text", 0 },
 	{ "output", 'o', "FILE", 0, "Append events to FILE instead of stdout", 0 },
+	{ "output-max-size", OPT_OUTPUT_MAX_SIZE, "BYTES", 0,
+	  "Rotate --output FILE when it would grow past BYTES (K/M/G suffixes)", 0 },
+	{ "output-keep", OPT_OUTPUT_KEEP, "N", 0, "Rotated files kept: FILE.1 .. FILE.N (default 5)", 0 },
+	{ "output-socket", OPT_OUTPUT_SOCKET, "PATH", 0,
+	  "Also stream events to local consumers on unix socket PATH (mode 0600)", 0 },
 	{ "host-ns-pid", OPT_HOST_NS_PID, "PID", 0,
 	  "Take the host namespaces from process PID (default: the initial namespaces)", 0 },
 	{ "stats-interval", OPT_STATS_INTERVAL, "SEC", 0,
@@ -41,6 +53,11 @@ static const struct argp_option options[] = {
 	  "Ring buffer size, a power of two >= 4096; K/M suffixes (default 4M)", 0 },
 	{ "no-startup-scan", OPT_NO_STARTUP_SCAN, NULL, 0,
 	  "Do not report containers already running in host namespaces at start", 0 },
+	{ "policy", OPT_POLICY, "FILE", 0, "Policy file (YAML); default: the embedded policy", 0 },
+	{ "check-policy", OPT_CHECK_POLICY, "FILE", 0, "Validate a policy file and exit (0 valid, 2 not)", 0 },
+	{ "hook-socket", OPT_HOOK_SOCKET, "PATH", 0,
+	  "Unix socket for nsguard-oci-hook (default " NSG_DEFAULT_HOOK_SOCKET ")", 0 },
+	{ "no-hook", OPT_NO_HOOK, NULL, 0, "Do not listen for the OCI hook", 0 },
 	{ "mode", OPT_MODE, "MODE", 0, "audit (default: report only) or enforce (block in the kernel)", 0 },
 	{ "enforcer", OPT_ENFORCER, "TIER", 0,
 	  "auto (default), lsm, signal or none; an unavailable explicit tier is an error", 0 },
@@ -97,6 +114,30 @@ static int parse_size(const char *s, unsigned long *out)
 	if (mult != 1)
 		num[len - 1] = '\0';
 	if (parse_ulong(num, (1UL << 30) / mult, &v))
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* "100M" -> bytes; K, M, G suffixes; at most 1T. */
+static int parse_bytes(const char *s, unsigned long long *out)
+{
+	static const char units[] = "KMG";
+	unsigned long long mult = 1;
+	unsigned long v;
+	char num[32];
+	size_t len = strlen(s);
+	const char *u;
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, s, len + 1);
+	u = strchr(units, num[len - 1] & ~0x20);
+	if (u && num[len - 1] != '\0') {
+		mult = 1ULL << (10 * (u - units + 1));
+		num[len - 1] = '\0';
+	}
+	if (parse_ulong(num, (unsigned long)((1ULL << 40) / mult), &v) || v == 0)
 		return -1;
 	*out = v * mult;
 	return 0;
@@ -161,6 +202,7 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		if (parse_enum(arg, modes, 2, &v))
 			return fail(ps, "--mode: '%s' is not audit or enforce%s", arg, "");
 		cfg->mode = (enum nsg_mode)v;
+		cfg->mode_set = true;
 		return 0;
 	}
 	case OPT_ENFORCER: {
@@ -170,10 +212,37 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		if (parse_enum(arg, tiers, 4, &v))
 			return fail(ps, "--enforcer: '%s' is not auto, lsm, signal or none%s", arg, "");
 		cfg->enforcer = (enum nsg_enforcer)v;
+		cfg->enforcer_set = true;
 		return 0;
 	}
 	case OPT_BLOCK:
+		cfg->block_set = true;
 		return parse_block(arg, &cfg->block_mask, ps) ? EINVAL : 0;
+	case OPT_POLICY:
+		cfg->policy_path = arg;
+		return 0;
+	case OPT_CHECK_POLICY:
+		cfg->policy_path = arg;
+		cfg->command = NSG_CMD_CHECK_POLICY;
+		return 0;
+	case OPT_HOOK_SOCKET:
+		cfg->hook_socket = arg;
+		return 0;
+	case OPT_NO_HOOK:
+		cfg->hook_socket = NULL;
+		return 0;
+	case OPT_OUTPUT_MAX_SIZE:
+		if (parse_bytes(arg, &cfg->output_max_bytes))
+			return fail(ps, "--output-max-size: '%s' is not a size (e.g. 100M)%s", arg, "");
+		return 0;
+	case OPT_OUTPUT_KEEP:
+		if (parse_ulong(arg, 999, &v) || v == 0)
+			return fail(ps, "--output-keep: '%s' is not a number from 1 to 999%s", arg, "");
+		cfg->output_keep = (unsigned int)v;
+		return 0;
+	case OPT_OUTPUT_SOCKET:
+		cfg->output_socket = arg;
+		return 0;
 	case OPT_HOST_NS_PID:
 		if (parse_ulong(arg, INT_MAX, &v) || v == 0)
 			return fail(ps, "--host-ns-pid: '%s' is not a process ID%s", arg, "");
@@ -257,6 +326,8 @@ void nsg_config_defaults(struct nsg_config *cfg)
 	cfg->mode = NSG_MODE_AUDIT;
 	cfg->enforcer = NSG_ENFORCER_AUTO;
 	cfg->block_mask = NSG_VIOLATION_MASK;
+	cfg->output_keep = 5;
+	cfg->hook_socket = NSG_DEFAULT_HOOK_SOCKET;
 }
 
 int nsg_parse_args(int argc, char **argv, struct nsg_config *cfg, char *err, size_t errlen)
@@ -267,6 +338,10 @@ int nsg_parse_args(int argc, char **argv, struct nsg_config *cfg, char *err, siz
 	nsg_config_defaults(cfg);
 	err[0] = '\0';
 	rc = argp_parse(&argp, argc, argv, ARGP_NO_ERRS | ARGP_NO_EXIT | ARGP_NO_HELP, NULL, &ps);
+	if (rc == 0 && !ps.reported && cfg->output_max_bytes && !cfg->output_path) {
+		fail(&ps, "--output-max-size needs --output FILE%s%s", "", "");
+		return NSG_EXIT_USAGE;
+	}
 	if (rc == 0 && !ps.reported)
 		return 0;
 	if (!ps.reported)

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN };
+enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN, NSG_CMD_CHECK_POLICY };
 enum nsg_format { NSG_FMT_JSON, NSG_FMT_TEXT };
 enum nsg_mode { NSG_MODE_AUDIT, NSG_MODE_ENFORCE };
 enum nsg_enforcer { NSG_ENFORCER_AUTO, NSG_ENFORCER_LSM, NSG_ENFORCER_SIGNAL, NSG_ENFORCER_NONE };
@@ -18,7 +18,13 @@ struct nsg_config {
 	enum nsg_mode mode;
 	enum nsg_enforcer enforcer;
 	unsigned int block_mask;   /* namespace types blocked in enforce mode */
+	bool mode_set, enforcer_set, block_set; /* given on the command line: beats the policy */
+	const char *policy_path;   /* NULL: the embedded default policy */
+	const char *hook_socket;   /* OCI hook requests; NULL: no hook listener */
 	const char *output_path;   /* NULL: stdout */
+	unsigned long long output_max_bytes; /* rotate the file at this size; 0: never */
+	unsigned int output_keep;  /* rotated files kept */
+	const char *output_socket; /* unix-socket stream for local consumers */
 	int host_ns_pid;           /* 0: the initial namespaces */
 	unsigned int stats_interval; /* seconds; 0: only at exit */
 	unsigned long ring_size;   /* bytes, a power of two */
@@ -29,6 +35,7 @@ struct nsg_config {
 
 #define NSG_DEFAULT_STATS_INTERVAL 60
 #define NSG_DEFAULT_RING_SIZE (4UL << 20)
+#define NSG_DEFAULT_HOOK_SOCKET "/run/nsguard/hook.sock"
 #define NSG_EXIT_USAGE 2
 
 void nsg_config_defaults(struct nsg_config *cfg);

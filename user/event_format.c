@@ -32,7 +32,7 @@ json_t *nsg_json_agent_event(const char *event)
 	char when[NSG_RFC3339_LEN];
 
 	nsg_format_now(when, sizeof(when));
-	return json_pack("{s:s, s:s}", "time", when, "event", event);
+	return json_pack("{s:i, s:s, s:s}", "schema", NSG_SCHEMA_VERSION, "time", when, "event", event);
 }
 
 static const char *severity_of(const struct nsg_event *e)
@@ -41,7 +41,7 @@ static const char *severity_of(const struct nsg_event *e)
 	case NSG_EV_HOST_NS_EXEC:
 		return "violation";
 	case NSG_EV_SETNS:
-		return e->setns.target_host & NSG_VIOLATION_MASK ? "violation" : "info";
+		return e->reported_mask ? "violation" : "info";
 	}
 	return "info";
 }
@@ -52,6 +52,7 @@ static void set_common(json_t *o, const struct nsg_event *e, const struct nsg_fo
 	char when[NSG_RFC3339_LEN];
 
 	nsg_format_rfc3339((int64_t)e->ts_boot_ns + ctx->boot_to_realtime_ns, when, sizeof(when));
+	json_object_set_new(o, "schema", json_integer(NSG_SCHEMA_VERSION));
 	json_object_set_new(o, "time", json_string(when));
 	json_object_set_new(o, "event", json_string(nsg_event_name(e->type)));
 	json_object_set_new(o, "severity", json_string(severity_of(e)));
@@ -71,8 +72,12 @@ static void set_common(json_t *o, const struct nsg_event *e, const struct nsg_fo
 	json_object_set_new(o, "container_id",
 			    e->is_container ? json_stringn(e->container_id, NSG_CONTAINER_ID_LEN)
 					    : json_null());
-	json_object_set_new(o, "host_ns", nsg_json_ns_list(e->host_ns_mask & NSG_VIOLATION_MASK));
+	/* The watched types, and any other the policy reports for this event. */
+	json_object_set_new(o, "host_ns", nsg_json_ns_list(e->host_ns_mask &
+							   (NSG_VIOLATION_MASK | e->reported_mask)));
 	json_object_set_new(o, "host_ns_all", nsg_json_ns_list(e->host_ns_mask));
+	if (e->allowed_mask)
+		json_object_set_new(o, "allowed_ns", nsg_json_ns_list(e->allowed_mask));
 	json_object_set_new(o, "ns", nsg_json_ns_inums(e->ns_inum));
 }
 
@@ -141,17 +146,21 @@ json_t *nsg_event_to_json(const struct nsg_event *e, const struct nsg_format_ctx
 	return o;
 }
 
-json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c)
+json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c, uint32_t reported,
+			    uint32_t allowed)
 {
 	json_t *o = nsg_json_agent_event("host_ns_running");
 	json_t *per_type = json_object();
+	bool all_allowed = allowed && allowed == reported;
 
 	for (int t = 0; t < NSG_NS_TYPES; t++)
-		if (c->host_ns_mask & NSG_VIOLATION_MASK & NSG_BIT(t))
+		if (reported & NSG_BIT(t))
 			json_object_set_new(per_type, nsg_ns_names[t],
 					    json_integer(c->nprocs_host_ns[t]));
 	json_object_set_new(o, "severity", json_string("violation"));
-	json_object_set_new(o, "verdict", json_string("alert"));
+	json_object_set_new(o, "verdict", json_string(all_allowed ? "allowed" : "alert"));
+	if (allowed)
+		json_object_set_new(o, "allowed_ns", nsg_json_ns_list(allowed));
 	json_object_set_new(o, "container_id", json_string(c->ident.id));
 	json_object_set_new(o, "runtime", json_string(c->ident.runtime));
 	json_object_set_new(o, "pod_uid", c->ident.pod_uid[0] ? json_string(c->ident.pod_uid)
@@ -160,7 +169,7 @@ json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c)
 	json_object_set_new(o, "pid", json_integer(c->first_pid));
 	json_object_set_new(o, "processes", json_integer(c->nprocs));
 	json_object_set_new(o, "processes_in_host_ns", per_type);
-	json_object_set_new(o, "host_ns", nsg_json_ns_list(c->host_ns_mask & NSG_VIOLATION_MASK));
+	json_object_set_new(o, "host_ns", nsg_json_ns_list(reported));
 	json_object_set_new(o, "host_ns_all", nsg_json_ns_list(c->host_ns_mask));
 	json_object_set_new(o, "ns", nsg_json_ns_inums(c->ns_inum));
 	return o;

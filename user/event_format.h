@@ -24,8 +24,14 @@ struct nsg_format_ctx {
 json_t *nsg_json_agent_event(const char *event);
 /* A kernel record as a feed object; NULL on allocation failure. */
 json_t *nsg_event_to_json(const struct nsg_event *e, const struct nsg_format_ctx *ctx);
-/* `host_ns_running` for a container found by the start-up scan. */
-json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c);
+#define NSG_SCHEMA_VERSION 1
+
+/*
+ * `host_ns_running` for a container found by the start-up scan: `reported`
+ * are the shared types the policy reports, `allowed` those a rule allows.
+ */
+json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c, uint32_t reported,
+			    uint32_t allowed);
 /* ["ipc","pid"] for a namespace-type mask. */
 json_t *nsg_json_ns_list(uint32_t mask);
 /* {"ipc": inum, ...} for all eight types. */

@@ -15,7 +15,6 @@ static void configure(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 		skel->rodata->host_ns_inum[t] = o->host->inum[t];
 	skel->rodata->cgroup_v1_subsys = o->cgroups->v2 ? -1 : o->cgroups->v1_ssid;
 	skel->rodata->enforce_tier = o->enforce ? o->tier : NSG_TIER_NONE;
-	skel->rodata->enforce_mask = o->enforce && o->tier != NSG_TIER_NONE ? o->block_mask : 0;
 }
 
 static bool has_prefix(const char *s, const char *prefix)
@@ -53,7 +52,7 @@ static void choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts
 	bpf_map__set_autocreate(skel->maps.setns_marks, o->tier == NSG_TIER_LSM && o->enforce);
 }
 
-struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err, size_t errlen)
+struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t errlen)
 {
 	struct nsguard_bpf *skel = nsguard_bpf__open();
 	const char *step = "open";
@@ -73,16 +72,23 @@ struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err
 	rc = nsguard_bpf__load(skel);
 	if (rc)
 		goto fail;
-	step = "attach";
-	rc = nsguard_bpf__attach(skel);
-	if (rc)
-		goto fail;
 	return skel;
 fail:
 	snprintf(err, errlen, "failed to %s the BPF programs: %s%s", step, strerror(-rc),
 		 " (run with -v for libbpf's log)");
 	nsguard_bpf__destroy(skel); /* detaches whatever did attach */
 	return NULL;
+}
+
+int nsg_attach(struct nsguard_bpf *skel, char *err, size_t errlen)
+{
+	int rc = nsguard_bpf__attach(skel);
+
+	if (rc) {
+		snprintf(err, errlen, "failed to attach the BPF programs: %s", strerror(-rc));
+		nsguard_bpf__detach(skel);
+	}
+	return rc;
 }
 
 int nsg_read_drops(struct nsguard_bpf *skel, unsigned long long *drops)

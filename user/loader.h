@@ -16,11 +16,12 @@ struct nsg_load_opts {
 	unsigned long ring_size;
 	unsigned int tier;         /* enum nsg_tier: decides the hooks used */
 	bool enforce;              /* false: audit, nothing that blocks is loaded */
-	unsigned int block_mask;   /* namespace types blocked when enforcing */
 };
 
-/* Returns the attached skeleton, or NULL with a one-line reason in err. */
-struct nsguard_bpf *nsg_load_and_attach(const struct nsg_load_opts *o, char *err, size_t errlen);
+/* Returns the loaded (not yet attached) skeleton, or NULL with err set. */
+struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t errlen);
+/* Attaches every loaded program; on failure nothing stays attached. */
+int nsg_attach(struct nsguard_bpf *skel, char *err, size_t errlen);
 /* Sums the per-CPU loss counters into drops[NSG_DROP_SLOTS]. */
 int nsg_read_drops(struct nsguard_bpf *skel, unsigned long long *drops);
 /* The ring buffer's map fd. */

@@ -3,7 +3,23 @@
 #include <stdio.h>
 #include "agent.h"
 #include "cli.h"
+#include "policy.h"
 #include "scan_cmd.h"
+
+/* --check-policy FILE: the agent's own parser, nothing loaded. */
+static int check_policy(const char *path)
+{
+	struct nsg_policy p;
+	char err[512];
+
+	if (nsg_policy_load(path, &p, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return NSG_EXIT_USAGE;
+	}
+	printf("%s: valid (%zu allow rules)\n", path, p.nrules);
+	nsg_policy_free(&p);
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -20,5 +36,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.command == NSG_CMD_SCAN)
 		return nsg_scan_command(&cfg);
+	if (cfg.command == NSG_CMD_CHECK_POLICY)
+		return check_policy(cfg.policy_path);
 	return nsg_agent_run(&cfg);
 }

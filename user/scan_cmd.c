@@ -41,9 +41,10 @@ static void write_table(FILE *f, const struct nsg_scan *s)
 
 static json_t *container_json(const struct nsg_scanned_container *c)
 {
-	json_t *o = nsg_scanned_to_json(c);
+	json_t *o = nsg_scanned_to_json(c, c->host_ns_mask & NSG_VIOLATION_MASK, 0);
 
 	/* Same fields as host_ns_running, minus the event envelope. */
+	json_object_del(o, "schema");
 	json_object_del(o, "time");
 	json_object_del(o, "event");
 	json_object_del(o, "verdict");

@@ -27,7 +27,9 @@ agent_start() {
 	shift
 	f=$(feed "$name")
 	: >"$f"
-	"$NSGUARD" --output "$f" --stats-interval 0 "$@" 2>"$WORK/$name.stderr" &
+	# Each agent its own hook socket: several run at once in these tests.
+	"$NSGUARD" --output "$f" --stats-interval 0 --hook-socket "$WORK/$name.hook" "$@" \
+		2>"$WORK/$name.stderr" &
 	AGENT_PID[$name]=$!
 	if ! wait_event "$name" '.event == "agent_start"' 30 >/dev/null; then
 		log "agent $name did not start:"

@@ -132,6 +132,7 @@ static void test_setns_primary_target(void **state)
 	e.setns.via = NSG_VIA_PIDFD;
 	e.setns.target_mask = NSG_BIT(NSG_NS_NET) | NSG_BIT(NSG_NS_IPC);
 	e.setns.target_host = NSG_BIT(NSG_NS_IPC);
+	e.reported_mask = NSG_BIT(NSG_NS_IPC); /* the policy reports ipc */
 	e.setns.target_inum[NSG_NS_NET] = 77;
 	e.setns.target_inum[NSG_NS_IPC] = NSG_INIT_IPC_INO;
 	e.setns.result = -1;

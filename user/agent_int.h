@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The agent's state, shared by agent.c (lifecycle) and agent_policy.c. */
+#ifndef NSGUARD_AGENT_INT_H
+#define NSGUARD_AGENT_INT_H
+
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "cgroupmode.h"
+#include "cli.h"
+#include "event_format.h"
+#include "exe_cache.h"
+#include "hook_server.h"
+#include "hostns.h"
+#include "output.h"
+#include "policy.h"
+#include "probe.h"
+#include "registry.h"
+#include "tier.h"
+
+struct agent {
+	const struct nsg_config *cli; /* as given */
+	const struct nsg_config *cfg; /* the command line merged with the policy */
+	struct nsg_config effective;
+	struct nsg_policy policy;
+	struct nsg_registry registry;
+	struct nsg_hook_server hook;
+	struct nsg_probe probe;
+	struct nsg_hostns host;
+	struct nsg_cgroup_mode cgroups;
+	struct nsg_tier_choice tier;
+	struct nsg_sink sink;
+	struct nsg_exe_cache exes;
+	struct nsg_format_ctx fmt;
+	struct nsguard_bpf *skel;
+	struct ring_buffer *rb;
+	unsigned long long received[NSG_EV_MAX];
+	unsigned long long startup_reported;
+	time_t started;
+};
+
+bool nsg_agent_enforcing(const struct agent *a);
+
+/* agent_policy.c */
+/* Loads the policy and merges it under the command line into a->effective. */
+int nsg_agent_load_policy(struct agent *a, char *err, size_t errlen);
+/* Pushes the policy and the running containers' exemptions into the kernel. */
+int nsg_agent_apply_policy(struct agent *a, char *err, size_t errlen);
+/* SIGHUP: all or nothing; a bad policy keeps the old one and says why. */
+void nsg_agent_reload_policy(struct agent *a);
+/* Answers the OCI hook's requests. */
+json_t *nsg_agent_hook_request(void *arg, json_t *state);
+/* Reports hook calls that found no agent (spooled by nsguard-oci-hook). */
+void nsg_agent_report_missed_hooks(struct agent *a);
+
+#endif

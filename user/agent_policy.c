@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The agent's side of the policy: merging it with the command line,
+ * pushing it into the kernel before any hook attaches, reloading it on
+ * SIGHUP, and registering containers for the OCI hook.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "agent_int.h"
+#include "names.h"
+#include "oci_state.h"
+#include "policy_maps.h"
+#include "procscan.h"
+
+/* Command-line flags beat the policy file; the file beats the defaults. */
+static void merge_command_line(const struct nsg_config *cli, struct nsg_policy *p,
+			       struct nsg_config *eff)
+{
+	*eff = *cli;
+	if (!cli->mode_set && p->mode >= 0)
+		eff->mode = (enum nsg_mode)p->mode;
+	if (!cli->enforcer_set && p->enforcer >= 0)
+		eff->enforcer = (enum nsg_enforcer)p->enforcer;
+	if (cli->block_set) {
+		for (int t = 0; t < NSG_NS_TYPES; t++) {
+			if (cli->block_mask & NSG_BIT(t))
+				p->action[t] = NSG_ACT_BLOCK;
+			else if (p->action[t] == NSG_ACT_BLOCK)
+				p->action[t] = NSG_ACT_ALERT;
+		}
+	}
+	eff->block_mask = nsg_policy_types_at_least(p, NSG_ACT_BLOCK);
+}
+
+static int load_policy_file(const char *path, struct nsg_policy *p, char *err, size_t errlen)
+{
+	if (path)
+		return nsg_policy_load(path, p, err, errlen);
+	if (nsg_policy_load_default(p)) {
+		snprintf(err, errlen, "the embedded default policy does not parse");
+		return -1;
+	}
+	return 0;
+}
+
+int nsg_agent_load_policy(struct agent *a, char *err, size_t errlen)
+{
+	if (load_policy_file(a->cli->policy_path, &a->policy, err, errlen))
+		return -1;
+	merge_command_line(a->cli, &a->policy, &a->effective);
+	a->cfg = &a->effective;
+	return 0;
+}
+
+/* Running containers (S6) are known to the registry from the start. */
+static void register_running_containers(struct agent *a)
+{
+	struct nsg_scan scan;
+
+	if (nsg_scan_proc(&a->cgroups, &a->host, &scan))
+		return;
+	for (size_t i = 0; i < scan.count; i++) {
+		struct nsg_known_container k = { .cgroup = scan.items[i].cgroup_path };
+
+		memcpy(k.id, scan.items[i].ident.id, sizeof(k.id));
+		k.cgroup_id = nsg_cgroup_id_of_path(&a->cgroups, k.cgroup);
+		if (k.cgroup_id)
+			nsg_registry_put(&a->registry, &k);
+	}
+	nsg_scan_free(&scan);
+}
+
+int nsg_agent_apply_policy(struct agent *a, char *err, size_t errlen)
+{
+	if (nsg_policy_push(a->skel, &a->policy, nsg_agent_enforcing(a), err, errlen))
+		return -1;
+	register_running_containers(a);
+	nsg_registry_apply(&a->registry, a->skel, &a->policy);
+	return 0;
+}
+
+static void emit_policy_event(struct agent *a, const char *event, const char *error)
+{
+	json_t *o = nsg_json_agent_event(event);
+
+	json_object_set_new(o, "policy", json_string(a->cli->policy_path ?: "<embedded>"));
+	if (error)
+		json_object_set_new(o, "error", json_string(error));
+	else
+		json_object_set_new(o, "rules", json_integer((json_int_t)a->policy.nrules));
+	nsg_sink_emit(&a->sink, o);
+	nsg_sink_flush(&a->sink);
+	if (error)
+		fprintf(stderr, "nsguard: policy reload failed, keeping the old policy: %s\n", error);
+}
+
+/* What needs a restart cannot change on reload: refuse rather than half-apply. */
+static int same_startup_settings(const struct nsg_config *now, const struct nsg_config *next,
+				 char *err, size_t errlen)
+{
+	if (now->mode != next->mode || now->enforcer != next->enforcer) {
+		snprintf(err, errlen, "mode and enforcer take effect at start: restart the agent to change them");
+		return -1;
+	}
+	return 0;
+}
+
+void nsg_agent_reload_policy(struct agent *a)
+{
+	struct nsg_policy next;
+	struct nsg_config eff;
+	char err[512];
+
+	if (load_policy_file(a->cli->policy_path, &next, err, sizeof(err))) {
+		emit_policy_event(a, "policy_error", err);
+		return;
+	}
+	merge_command_line(a->cli, &next, &eff);
+	if (same_startup_settings(&a->effective, &eff, err, sizeof(err)) ||
+	    nsg_policy_push(a->skel, &next, nsg_agent_enforcing(a), err, sizeof(err))) {
+		nsg_policy_free(&next);
+		emit_policy_event(a, "policy_error", err);
+		return;
+	}
+	nsg_policy_free(&a->policy);
+	a->policy = next;
+	a->effective.block_mask = eff.block_mask;
+	nsg_registry_apply(&a->registry, a->skel, &a->policy);
+	emit_policy_event(a, "policy_reloaded", NULL);
+}
+
+static json_t *pod_json(const struct nsg_known_container *k)
+{
+	if (!k->pod && !k->kubernetes_namespace)
+		return json_null();
+	return json_pack("{s:s?, s:s?}", "name", k->pod, "namespace", k->kubernetes_namespace);
+}
+
+static void emit_registered(struct agent *a, const struct nsg_known_container *k)
+{
+	json_t *o = nsg_json_agent_event("container_registered");
+
+	json_object_set_new(o, "container_id", k->id[0] ? json_string(k->id) : json_null());
+	json_object_set_new(o, "cgroup", json_string(k->cgroup));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)k->cgroup_id));
+	json_object_set_new(o, "pod", pod_json(k));
+	json_object_set_new(o, "container_name", k->container_name ? json_string(k->container_name)
+								   : json_null());
+	json_object_set_new(o, "image", k->image ? json_string(k->image) : json_null());
+	json_object_set_new(o, "allowed_ns", nsg_json_ns_list(k->allowed));
+	nsg_sink_emit(&a->sink, o);
+	nsg_sink_flush(&a->sink);
+}
+
+json_t *nsg_agent_hook_request(void *arg, json_t *state)
+{
+	struct agent *a = arg;
+	struct nsg_known_container k;
+	struct nsg_match_input in;
+	char cgroup[512], err[256];
+	json_t *config;
+	int rc;
+
+	if (nsg_oci_state_container(state, &a->cgroups, &k, cgroup, sizeof(cgroup), &config, err,
+				    sizeof(err)))
+		return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	in = nsg_known_match_input(&k);
+	k.allowed = nsg_policy_container_allows(&a->policy, &in);
+	/* In the kernel before the answer: the runtime waits for it. */
+	rc = nsg_exempt_cgroup(a->skel, k.cgroup_id, k.allowed);
+	if (rc == 0 && nsg_registry_put(&a->registry, &k))
+		emit_registered(a, &k);
+	json_decref(config);
+	if (rc)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", "exemption map full");
+	return json_pack("{s:b, s:o}", "ok", 1, "allowed_ns", nsg_json_ns_list(k.allowed));
+}
+
+void nsg_agent_report_missed_hooks(struct agent *a)
+{
+	char dir[sizeof(a->hook.path)], path[sizeof(dir) + 32], line[4096];
+	FILE *f;
+
+	if (!a->cfg->hook_socket)
+		return;
+	snprintf(dir, sizeof(dir), "%s", a->cfg->hook_socket);
+	snprintf(path, sizeof(path), "%s/hook-missed.jsonl", dirname(dir));
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		json_t *rec = json_loads(line, 0, NULL), *o = nsg_json_agent_event("hook_unreachable");
+
+		json_object_set_new(o, "severity", json_string("violation"));
+		if (rec)
+			json_object_update(o, rec);
+		nsg_sink_emit(&a->sink, o);
+		json_decref(rec);
+	}
+	fclose(f);
+	unlink(path);
+	nsg_sink_flush(&a->sink);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The policy as the kernel sees it: per-type actions in policy_cfg,
+ * allowlisted executables in exempt_exes, allowlisted containers (by cgroup
+ * id) in exempt_cgroups. Written before the hooks attach, and on reload.
+ */
+#ifndef NSGUARD_POLICY_MAPS_H
+#define NSGUARD_POLICY_MAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "policy.h"
+
+struct nsguard_bpf;
+
+/* Returns 0, or -1 with err set (nothing changed when the exe map is full). */
+int nsg_policy_push(struct nsguard_bpf *skel, const struct nsg_policy *p, bool enforce,
+		    char *err, size_t errlen);
+/* mask 0 removes the container's exemption. */
+int nsg_exempt_cgroup(struct nsguard_bpf *skel, uint64_t cgid, uint32_t mask);
+
+#endif

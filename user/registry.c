@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include <string.h>
+#include "policy_maps.h"
+#include "registry.h"
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void known_free(struct nsg_known_container *c)
+{
+	free(c->cgroup);
+	free(c->kubernetes_namespace);
+	free(c->pod);
+	free(c->container_name);
+	free(c->image);
+	memset(c, 0, sizeof(*c));
+}
+
+static struct nsg_known_container *slot_for(struct nsg_registry *r, uint64_t cgid)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (r->items[i].cgroup_id == cgid)
+			return &r->items[i];
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+		void *p = realloc(r->items, cap * sizeof(*r->items));
+
+		if (!p)
+			return NULL;
+		r->items = p;
+		r->cap = cap;
+	}
+	memset(&r->items[r->count], 0, sizeof(r->items[0]));
+	return &r->items[r->count++];
+}
+
+struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
+					     const struct nsg_known_container *c)
+{
+	struct nsg_known_container *slot = slot_for(r, c->cgroup_id);
+
+	if (!slot)
+		return NULL;
+	known_free(slot);
+	memcpy(slot->id, c->id, sizeof(slot->id));
+	slot->cgroup_id = c->cgroup_id;
+	slot->cgroup = dup_or_null(c->cgroup);
+	slot->kubernetes_namespace = dup_or_null(c->kubernetes_namespace);
+	slot->pod = dup_or_null(c->pod);
+	slot->container_name = dup_or_null(c->container_name);
+	slot->image = dup_or_null(c->image);
+	slot->allowed = c->allowed;
+	return slot;
+}
+
+struct nsg_match_input nsg_known_match_input(const struct nsg_known_container *c)
+{
+	return (struct nsg_match_input){
+		.container_id = c->id[0] ? c->id : NULL,
+		.cgroup = c->cgroup,
+		.kubernetes_namespace = c->kubernetes_namespace,
+		.pod = c->pod,
+		.container_name = c->container_name,
+		.image = c->image,
+	};
+}
+
+void nsg_registry_apply(struct nsg_registry *r, struct nsguard_bpf *skel,
+			const struct nsg_policy *p)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		struct nsg_known_container *c = &r->items[i];
+		struct nsg_match_input in = nsg_known_match_input(c);
+
+		c->allowed = nsg_policy_container_allows(p, &in);
+		nsg_exempt_cgroup(skel, c->cgroup_id, c->allowed);
+	}
+}
+
+uint32_t nsg_registry_allowed(const struct nsg_registry *r, uint64_t cgroup_id)
+{
+	for (size_t i = 0; i < r->count; i++)
+		if (r->items[i].cgroup_id == cgroup_id)
+			return r->items[i].allowed;
+	return 0;
+}
+
+void nsg_registry_free(struct nsg_registry *r)
+{
+	for (size_t i = 0; i < r->count; i++)
+		known_free(&r->items[i]);
+	free(r->items);
+	memset(r, 0, sizeof(*r));
+}

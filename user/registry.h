@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Containers the agent knows by more than their cgroup: registered by the
+ * OCI hook (with the runtime's annotations) or found by the start-up scan.
+ * Their allowlist exemptions are kept in the kernel's exempt_cgroups map
+ * and recomputed whenever the policy changes.
+ */
+#ifndef NSGUARD_REGISTRY_H
+#define NSGUARD_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "policy.h"
+
+struct nsguard_bpf;
+
+struct nsg_known_container {
+	char id[NSG_CONTAINER_ID_LEN + 1];
+	uint64_t cgroup_id;
+	char *cgroup;
+	char *kubernetes_namespace;
+	char *pod;
+	char *container_name;
+	char *image;
+	uint32_t allowed;       /* what the current policy allows it */
+};
+
+struct nsg_registry {
+	struct nsg_known_container *items;
+	size_t count, cap;
+};
+
+/* Adds or replaces (by cgroup id) a container; strings are copied. */
+struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
+					     const struct nsg_known_container *c);
+/* Re-evaluates every container against `p` and updates the kernel. */
+void nsg_registry_apply(struct nsg_registry *r, struct nsguard_bpf *skel,
+			const struct nsg_policy *p);
+uint32_t nsg_registry_allowed(const struct nsg_registry *r, uint64_t cgroup_id);
+void nsg_registry_free(struct nsg_registry *r);
+struct nsg_match_input nsg_known_match_input(const struct nsg_known_container *c);
+
+#endif
