@@ -13,8 +13,10 @@ static __always_inline struct nsg_event *nsg_event_reserve(__u32 type)
 	struct nsg_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	__u64 *lost;
 
-	if (e)
+	if (e) {
+		ring_avail_bytes = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 		return e;
+	}
 	lost = bpf_map_lookup_elem(&drops, &type);
 	if (lost)
 		*lost += 1;

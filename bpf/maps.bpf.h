@@ -140,6 +140,8 @@ const volatile __u32 host_ns_inum[NSG_NS_TYPES] __weak = {
 };
 /* v1 subsystem id whose hierarchy identifies containers; -1 = cgroup v2. */
 const volatile int cgroup_v1_subsys __weak = -1;
+/* Bytes waiting in the ring buffer when the last event was reserved (metrics). */
+__u64 ring_avail_bytes __weak;
 /* enum nsg_tier in force; NONE in audit mode (nothing blocks). */
 const volatile __u32 enforce_tier __weak = NSG_TIER_NONE;
 

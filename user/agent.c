@@ -61,6 +61,18 @@ static int die(const char *fmt, const char *what, int status)
 	return status;
 }
 
+/* The namespace type an event is mainly about, for the metrics label. */
+static const char *event_ns_type(const struct nsg_event *e)
+{
+	uint32_t mask = e->type == NSG_EV_SETNS ? e->setns.target_mask : e->reported_mask;
+
+	for (uint32_t pick = mask & NSG_VIOLATION_MASK ? mask & NSG_VIOLATION_MASK : mask, t = 0;
+	     t < NSG_NS_TYPES; t++)
+		if (pick & NSG_BIT(t))
+			return nsg_ns_names[t];
+	return NULL;
+}
+
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
@@ -69,6 +81,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e) || e->type == 0 || e->type >= NSG_EV_MAX)
 		return 0;
 	a->received[e->type]++;
+	nsg_metrics_count_event(a->metrics, nsg_event_name(e->type), nsg_verdict_name(e->verdict),
+				event_ns_type(e));
 	nsg_sink_emit(&a->sink, nsg_event_to_json(e, &a->fmt));
 	return 0;
 }
@@ -124,12 +138,32 @@ static json_t *per_type_counts(const unsigned long long *counts, unsigned long l
 	return o;
 }
 
+static void update_gauges(struct agent *a, const unsigned long long *drops)
+{
+	for (int t = 1; t < NSG_EV_MAX; t++)
+		nsg_metrics_set_drops(a->metrics, nsg_event_name((uint32_t)t), drops[t]);
+	nsg_metrics_set_ring_fill(a->metrics, nsg_ring_fill(a->skel, a->cfg->ring_size));
+	nsg_metrics_set_containers(a->metrics, a->registry.count);
+}
+
+/* Metrics stay current between stats lines. */
+static void refresh_metrics(struct agent *a)
+{
+	unsigned long long drops[NSG_DROP_SLOTS] = {0};
+
+	if (!a->metrics)
+		return;
+	nsg_read_drops(a->skel, drops);
+	update_gauges(a, drops);
+}
+
 static void emit_agent_stats(struct agent *a)
 {
 	unsigned long long drops[NSG_DROP_SLOTS] = {0}, ev_total, drop_total;
 	json_t *o = nsg_json_agent_event("agent_stats");
 
 	nsg_read_drops(a->skel, drops);
+	update_gauges(a, drops);
 	json_object_set_new(o, "events", per_type_counts(a->received, &ev_total));
 	json_object_set_new(o, "drops", per_type_counts(drops, &drop_total));
 	json_object_set_new(o, "events_total", json_integer((json_int_t)ev_total));
@@ -145,6 +179,13 @@ static void emit_agent_stats(struct agent *a)
 	if (drop_total)
 		fprintf(stderr, "nsguard: %llu events lost: ring buffer full (raise --ring-size)\n",
 			drop_total);
+}
+
+static json_t *container_json(void *arg, const char *id)
+{
+	const struct nsg_container_meta *m = nsg_meta_cache_get(arg, id);
+
+	return m ? nsg_metadata_to_json(m) : json_null();
 }
 
 /* S6: containers that were in host namespaces before the hooks existed. */
@@ -165,7 +206,12 @@ static void report_running_containers(struct agent *a)
 			continue;
 		allowed = reported & nsg_registry_allowed(&a->registry,
 				nsg_cgroup_id_of_path(&a->cgroups, c->cgroup_path));
-		nsg_sink_emit(&a->sink, nsg_scanned_to_json(c, reported, allowed));
+		json_t *o = nsg_scanned_to_json(c, reported, allowed);
+
+		json_object_set_new(o, "container", container_json(a->meta, c->ident.id));
+		nsg_sink_emit(&a->sink, o);
+		nsg_metrics_count_event(a->metrics, "host_ns_running", allowed == reported ? "allowed" : "alert",
+					reported & NSG_BIT(NSG_NS_IPC) ? "ipc" : reported & NSG_BIT(NSG_NS_PID) ? "pid" : NULL);
 		a->startup_reported++;
 	}
 	nsg_scan_free(&scan);
@@ -186,7 +232,7 @@ static void install_signals(void)
 
 static int poll_until_stopped(struct agent *a)
 {
-	time_t next_stats = a->started + a->cfg->stats_interval;
+	time_t next_stats = a->started + a->cfg->stats_interval, last_refresh = 0;
 
 	while (!exiting) {
 		int n = ring_buffer__poll(a->rb, POLL_TIMEOUT_MS);
@@ -200,6 +246,10 @@ static int poll_until_stopped(struct agent *a)
 		if (reload_requested) {
 			reload_requested = 0;
 			nsg_agent_reload_policy(a);
+		}
+		if (time(NULL) != last_refresh) {
+			last_refresh = time(NULL);
+			refresh_metrics(a);
 		}
 		if (a->cfg->stats_interval && time(NULL) >= next_stats) {
 			emit_agent_stats(a);
@@ -236,6 +286,23 @@ static int open_sink(struct agent *a, char *err, size_t errlen)
 	return nsg_sink_open_opts(&a->sink, &o, err, errlen);
 }
 
+
+/* Runtime state directories (read-only) give events their `container`. */
+static int open_metadata(struct agent *a)
+{
+	nsg_meta_config_defaults(&a->meta_cfg);
+	if (a->cfg->storage_root) {
+		a->storage_roots[0] = a->cfg->storage_root;
+		a->storage_roots[1] = "/var/lib/containers/storage";
+		a->storage_roots[2] = "/run/containers/storage";
+		a->meta_cfg.storage_roots = a->storage_roots;
+	}
+	a->meta = nsg_meta_cache_new(&a->meta_cfg, 1024);
+	a->fmt.container_of = container_json;
+	a->fmt.container_arg = a->meta;
+	return a->meta ? 0 : -1;
+}
+
 static int prepare(struct agent *a, char *err, size_t errlen)
 {
 	if (nsg_agent_load_policy(a, err, errlen) ||
@@ -247,6 +314,12 @@ static int prepare(struct agent *a, char *err, size_t errlen)
 		return -1;
 	if (a->cfg->hook_socket && nsg_hook_server_open(&a->hook, a->cfg->hook_socket, err, errlen))
 		return -1;
+	if (a->cfg->metrics_addr && !(a->metrics = nsg_metrics_start(a->cfg->metrics_addr, err, errlen)))
+		return -1;
+	if (open_metadata(a)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	if (nsg_exe_cache_init(&a->exes)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -280,6 +353,9 @@ static int start(struct agent *a)
 		return die("%s", "cannot open the ring buffer", 1);
 	a->started = time(NULL);
 	emit_agent_start(a);
+	nsg_metrics_set_version(a->metrics, "0.1.0");
+	nsg_metrics_set_tier(a->metrics, nsg_tier_name(a->tier.tier),
+			     nsg_agent_enforcing(a) ? "enforce" : "audit");
 	nsg_agent_report_missed_hooks(a);
 	if (a->cfg->startup_scan)
 		report_running_containers(a);
@@ -289,6 +365,8 @@ static int start(struct agent *a)
 static void teardown(struct agent *a)
 {
 	nsg_hook_server_close(&a->hook);
+	nsg_metrics_stop(a->metrics);
+	nsg_meta_cache_free(a->meta);
 	nsg_registry_free(&a->registry);
 	nsg_policy_free(&a->policy);
 	ring_buffer__free(a->rb);

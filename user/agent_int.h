@@ -11,6 +11,8 @@
 #include "exe_cache.h"
 #include "hook_server.h"
 #include "hostns.h"
+#include "metadata.h"
+#include "metrics.h"
 #include "output.h"
 #include "policy.h"
 #include "probe.h"
@@ -24,6 +26,10 @@ struct agent {
 	struct nsg_policy policy;
 	struct nsg_registry registry;
 	struct nsg_hook_server hook;
+	struct nsg_metrics *metrics;
+	struct nsg_meta_config meta_cfg;
+	const char *storage_roots[4];
+	struct nsg_meta_cache *meta;
 	struct nsg_probe probe;
 	struct nsg_hostns host;
 	struct nsg_cgroup_mode cgroups;

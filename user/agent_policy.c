@@ -54,11 +54,30 @@ int nsg_agent_load_policy(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
-/* Running containers (S6) are known to the registry from the start. */
+/* Policy matching works on what the runtime's state says of the container. */
+static void fill_from_metadata(struct agent *a, struct nsg_known_container *k)
+{
+	const struct nsg_container_meta *m = nsg_meta_cache_get(a->meta, k->id);
+
+	if (!m)
+		return;
+	k->kubernetes_namespace = m->pod_namespace[0] ? (char *)m->pod_namespace : NULL;
+	k->pod = m->pod_name[0] ? (char *)m->pod_name : NULL;
+	k->container_name = m->name[0] ? (char *)m->name : NULL;
+	k->image = m->image[0] ? (char *)m->image : NULL;
+}
+
+/*
+ * Running containers (S6) are known to the registry from the start. The
+ * agent's own container (a DaemonSet pod shares the host PID namespace by
+ * design) is always exempt: it must be able to restart itself.
+ */
 static void register_running_containers(struct agent *a)
 {
+	char self_cgroup[512] = "";
 	struct nsg_scan scan;
 
+	nsg_proc_cgroup_path(&a->cgroups, getpid(), self_cgroup, sizeof(self_cgroup));
 	if (nsg_scan_proc(&a->cgroups, &a->host, &scan))
 		return;
 	for (size_t i = 0; i < scan.count; i++) {
@@ -66,6 +85,9 @@ static void register_running_containers(struct agent *a)
 
 		memcpy(k.id, scan.items[i].ident.id, sizeof(k.id));
 		k.cgroup_id = nsg_cgroup_id_of_path(&a->cgroups, k.cgroup);
+		if (strcmp(k.cgroup, self_cgroup) == 0)
+			k.always_allowed = NSG_NS_ALL;
+		fill_from_metadata(a, &k);
 		if (k.cgroup_id)
 			nsg_registry_put(&a->registry, &k);
 	}
@@ -114,6 +136,7 @@ void nsg_agent_reload_policy(struct agent *a)
 	char err[512];
 
 	if (load_policy_file(a->cli->policy_path, &next, err, sizeof(err))) {
+		nsg_metrics_count_policy_reload(a->metrics, false);
 		emit_policy_event(a, "policy_error", err);
 		return;
 	}
@@ -121,6 +144,7 @@ void nsg_agent_reload_policy(struct agent *a)
 	if (same_startup_settings(&a->effective, &eff, err, sizeof(err)) ||
 	    nsg_policy_push(a->skel, &next, nsg_agent_enforcing(a), err, sizeof(err))) {
 		nsg_policy_free(&next);
+		nsg_metrics_count_policy_reload(a->metrics, false);
 		emit_policy_event(a, "policy_error", err);
 		return;
 	}
@@ -128,6 +152,7 @@ void nsg_agent_reload_policy(struct agent *a)
 	a->policy = next;
 	a->effective.block_mask = eff.block_mask;
 	nsg_registry_apply(&a->registry, a->skel, &a->policy);
+	nsg_metrics_count_policy_reload(a->metrics, true);
 	emit_policy_event(a, "policy_reloaded", NULL);
 }
 

@@ -35,6 +35,8 @@ enum {
 	OPT_CHECK_POLICY,
 	OPT_HOOK_SOCKET,
 	OPT_NO_HOOK,
+	OPT_METRICS_ADDR,
+	OPT_STORAGE_ROOT,
 };
 
 static const struct argp_option options[] = {
@@ -58,6 +60,10 @@ static const struct argp_option options[] = {
 	{ "hook-socket", OPT_HOOK_SOCKET, "PATH", 0,
 	  "Unix socket for nsguard-oci-hook (default " NSG_DEFAULT_HOOK_SOCKET ")", 0 },
 	{ "no-hook", OPT_NO_HOOK, NULL, 0, "Do not listen for the OCI hook", 0 },
+	{ "metrics-addr", OPT_METRICS_ADDR, "ADDR", 0,
+	  "Serve Prometheus metrics on ADDR (127.0.0.1:9500, :9500, [::1]:9500)", 0 },
+	{ "storage-root", OPT_STORAGE_ROOT, "DIR", 0,
+	  "Also read container metadata from this containers/storage root (podman --root)", 0 },
 	{ "mode", OPT_MODE, "MODE", 0, "audit (default: report only) or enforce (block in the kernel)", 0 },
 	{ "enforcer", OPT_ENFORCER, "TIER", 0,
 	  "auto (default), lsm, signal or none; an unavailable explicit tier is an error", 0 },
@@ -230,6 +236,12 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		return 0;
 	case OPT_NO_HOOK:
 		cfg->hook_socket = NULL;
+		return 0;
+	case OPT_METRICS_ADDR:
+		cfg->metrics_addr = arg;
+		return 0;
+	case OPT_STORAGE_ROOT:
+		cfg->storage_root = arg;
 		return 0;
 	case OPT_OUTPUT_MAX_SIZE:
 		if (parse_bytes(arg, &cfg->output_max_bytes))

@@ -21,6 +21,8 @@ struct nsg_config {
 	bool mode_set, enforcer_set, block_set; /* given on the command line: beats the policy */
 	const char *policy_path;   /* NULL: the embedded default policy */
 	const char *hook_socket;   /* OCI hook requests; NULL: no hook listener */
+	const char *metrics_addr;  /* Prometheus endpoint; NULL: none */
+	const char *storage_root;  /* extra containers/storage root (podman --root) */
 	const char *output_path;   /* NULL: stdout */
 	unsigned long long output_max_bytes; /* rotate the file at this size; 0: never */
 	unsigned int output_keep;  /* rotated files kept */

@@ -72,6 +72,13 @@ static void set_common(json_t *o, const struct nsg_event *e, const struct nsg_fo
 	json_object_set_new(o, "container_id",
 			    e->is_container ? json_stringn(e->container_id, NSG_CONTAINER_ID_LEN)
 					    : json_null());
+	if (e->is_container && ctx->container_of) {
+		char id[NSG_CONTAINER_ID_LEN + 1];
+
+		memcpy(id, e->container_id, NSG_CONTAINER_ID_LEN);
+		id[NSG_CONTAINER_ID_LEN] = '\0';
+		json_object_set_new(o, "container", ctx->container_of(ctx->container_arg, id));
+	}
 	/* The watched types, and any other the policy reports for this event. */
 	json_object_set_new(o, "host_ns", nsg_json_ns_list(e->host_ns_mask &
 							   (NSG_VIOLATION_MASK | e->reported_mask)));

@@ -18,6 +18,9 @@ struct nsg_format_ctx {
 	/* Path of the process's executable, or NULL: event-time lookup. */
 	const char *(*exe_of)(void *arg, uint32_t pid, uint64_t start_boot_ns, uint64_t exec_id);
 	void *exe_arg;
+	/* The `container` object for a container ID, or NULL. */
+	json_t *(*container_of)(void *arg, const char *id);
+	void *container_arg;
 };
 
 /* A new event object with "time" (now) and "event" set. */

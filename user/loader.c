@@ -109,6 +109,11 @@ int nsg_read_drops(struct nsguard_bpf *skel, unsigned long long *drops)
 	return 0;
 }
 
+double nsg_ring_fill(struct nsguard_bpf *skel, unsigned long ring_size)
+{
+	return ring_size ? (double)skel->bss->ring_avail_bytes / (double)ring_size : 0.0;
+}
+
 int nsg_events_fd(struct nsguard_bpf *skel)
 {
 	return bpf_map__fd(skel->maps.events);

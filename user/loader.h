@@ -24,6 +24,8 @@ struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t er
 int nsg_attach(struct nsguard_bpf *skel, char *err, size_t errlen);
 /* Sums the per-CPU loss counters into drops[NSG_DROP_SLOTS]. */
 int nsg_read_drops(struct nsguard_bpf *skel, unsigned long long *drops);
+/* Share of the ring buffer filled when the last event was reserved. */
+double nsg_ring_fill(struct nsguard_bpf *skel, unsigned long ring_size);
 /* The ring buffer's map fd. */
 int nsg_events_fd(struct nsguard_bpf *skel);
 /* Detaches every hook; maps stay readable until nsg_unload. */

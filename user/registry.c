@@ -53,6 +53,7 @@ struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
 	slot->container_name = dup_or_null(c->container_name);
 	slot->image = dup_or_null(c->image);
 	slot->allowed = c->allowed;
+	slot->always_allowed = c->always_allowed;
 	return slot;
 }
 
@@ -75,7 +76,7 @@ void nsg_registry_apply(struct nsg_registry *r, struct nsguard_bpf *skel,
 		struct nsg_known_container *c = &r->items[i];
 		struct nsg_match_input in = nsg_known_match_input(c);
 
-		c->allowed = nsg_policy_container_allows(p, &in);
+		c->allowed = nsg_policy_container_allows(p, &in) | c->always_allowed;
 		nsg_exempt_cgroup(skel, c->cgroup_id, c->allowed);
 	}
 }

@@ -23,6 +23,7 @@ struct nsg_known_container {
 	char *container_name;
 	char *image;
 	uint32_t allowed;       /* what the current policy allows it */
+	uint32_t always_allowed; /* whatever the policy says (the agent's own container) */
 };
 
 struct nsg_registry {

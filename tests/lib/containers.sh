@@ -24,6 +24,9 @@
 #   podman_rm  ID
 #   ctr_teardown
 #
+# CTR_CONFIG_JQ, when set, is applied with jq to each new bundle's config.json
+# (e.g. to add annotations or OCI hooks).
+#
 # NSOPTS is a comma list (may be empty): host<ns> (hostipc, hostpid, hostnet,
 # hostuts, hostmnt) shares that namespace with the host; caps adds
 # CAP_SYS_ADMIN and CAP_SYS_PTRACE.
@@ -269,7 +272,12 @@ _ctr_write_config() {
 		| .linux.namespaces |= map(select(.type as $t | $drop | index($t) | not))
 		| if $caps then .process.capabilities |= map_values(
 			(. + ["CAP_SYS_ADMIN", "CAP_SYS_PTRACE"]) | unique) else . end
-	' "$CTR_WORKDIR/base-config.json" >"$b/config.json"
+	' "$CTR_WORKDIR/base-config.json" >"$b/config.json" || return 1
+	# CTR_CONFIG_JQ: an extra jq filter for this bundle (annotations, hooks).
+	if [ -n "${CTR_CONFIG_JQ:-}" ]; then
+		jq "$CTR_CONFIG_JQ" "$b/config.json" >"$b/config.json.new" &&
+			mv "$b/config.json.new" "$b/config.json"
+	fi
 }
 
 # Each bundle gets its own rootfs tree, hard-linked from the cache (cp -a
