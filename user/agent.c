@@ -181,11 +181,33 @@ static void emit_agent_stats(struct agent *a)
 			drop_total);
 }
 
+/* From the hook's registration, when the runtime's state is already gone. */
+static json_t *registered_json(const struct nsg_known_container *k)
+{
+	json_t *pod = k->pod || k->kubernetes_namespace
+			      ? json_pack("{s:s?, s:s?, s:n}", "name", k->pod, "namespace",
+					  k->kubernetes_namespace, "uid")
+			      : json_null();
+
+	return json_pack("{s:s?, s:s?, s:o, s:s?}", "runtime", k->runtime, "name",
+			 k->container_name, "pod", pod, "image", k->image);
+}
+
+/*
+ * The `container` object: the runtime's state files first (they know the
+ * most); a short-lived container's state may be gone by the time its event
+ * is formatted, and then what its hook registration said.
+ */
 static json_t *container_json(void *arg, const char *id)
 {
-	const struct nsg_container_meta *m = nsg_meta_cache_get(arg, id);
+	struct agent *a = arg;
+	const struct nsg_container_meta *m = nsg_meta_cache_get(a->meta, id);
+	const struct nsg_known_container *k;
 
-	return m ? nsg_metadata_to_json(m) : json_null();
+	if (m)
+		return nsg_metadata_to_json(m);
+	k = nsg_registry_find_id(&a->registry, id);
+	return k ? registered_json(k) : json_null();
 }
 
 /* S6: containers that were in host namespaces before the hooks existed. */
@@ -208,7 +230,7 @@ static void report_running_containers(struct agent *a)
 				nsg_cgroup_id_of_path(&a->cgroups, c->cgroup_path));
 		json_t *o = nsg_scanned_to_json(c, reported, allowed);
 
-		json_object_set_new(o, "container", container_json(a->meta, c->ident.id));
+		json_object_set_new(o, "container", container_json(a, c->ident.id));
 		nsg_sink_emit(&a->sink, o);
 		nsg_metrics_count_event(a->metrics, "host_ns_running", allowed == reported ? "allowed" : "alert",
 					reported & NSG_BIT(NSG_NS_IPC) ? "ipc" : reported & NSG_BIT(NSG_NS_PID) ? "pid" : NULL);
@@ -299,7 +321,7 @@ static int open_metadata(struct agent *a)
 	}
 	a->meta = nsg_meta_cache_new(&a->meta_cfg, 1024);
 	a->fmt.container_of = container_json;
-	a->fmt.container_arg = a->meta;
+	a->fmt.container_arg = a;
 	return a->meta ? 0 : -1;
 }
 

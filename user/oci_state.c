@@ -14,6 +14,19 @@ static const char *const image_keys[] = { "io.kubernetes.cri.image-name",
 					  "io.kubernetes.cri-o.ImageName",
 					  "org.opencontainers.image.ref.name", NULL };
 
+/* Which CRI wrote the annotations; NULL when none did. */
+static const char *runtime_of(json_t *ann)
+{
+	static const char *const containerd[] = { "io.kubernetes.cri.container-type", NULL };
+	static const char *const crio[] = { "io.kubernetes.cri-o.ContainerType", NULL };
+
+	if (nsg_annotation(ann, containerd))
+		return "containerd";
+	if (nsg_annotation(ann, crio))
+		return "cri-o";
+	return NULL;
+}
+
 const char *nsg_annotation(json_t *annotations, const char *const *keys)
 {
 	for (; *keys; keys++) {
@@ -76,5 +89,6 @@ int nsg_oci_state_container(json_t *state, const struct nsg_cgroup_mode *mode,
 	out->pod = (char *)nsg_annotation(ann, pod_keys);
 	out->container_name = (char *)nsg_annotation(ann, name_keys);
 	out->image = (char *)nsg_annotation(ann, image_keys);
+	out->runtime = runtime_of(ann);
 	return 0;
 }

@@ -52,6 +52,7 @@ struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
 	slot->pod = dup_or_null(c->pod);
 	slot->container_name = dup_or_null(c->container_name);
 	slot->image = dup_or_null(c->image);
+	slot->runtime = c->runtime;
 	slot->allowed = c->allowed;
 	slot->always_allowed = c->always_allowed;
 	return slot;
@@ -87,6 +88,16 @@ uint32_t nsg_registry_allowed(const struct nsg_registry *r, uint64_t cgroup_id)
 		if (r->items[i].cgroup_id == cgroup_id)
 			return r->items[i].allowed;
 	return 0;
+}
+
+const struct nsg_known_container *nsg_registry_find_id(const struct nsg_registry *r,
+						       const char *id)
+{
+	/* Newest first: a container ID is registered again if it is re-created. */
+	for (size_t i = r->count; i-- > 0;)
+		if (strcmp(r->items[i].id, id) == 0)
+			return &r->items[i];
+	return NULL;
 }
 
 void nsg_registry_free(struct nsg_registry *r)

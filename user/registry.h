@@ -22,6 +22,7 @@ struct nsg_known_container {
 	char *pod;
 	char *container_name;
 	char *image;
+	const char *runtime;    /* static string, or NULL */
 	uint32_t allowed;       /* what the current policy allows it */
 	uint32_t always_allowed; /* whatever the policy says (the agent's own container) */
 };
@@ -38,6 +39,9 @@ struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
 void nsg_registry_apply(struct nsg_registry *r, struct nsguard_bpf *skel,
 			const struct nsg_policy *p);
 uint32_t nsg_registry_allowed(const struct nsg_registry *r, uint64_t cgroup_id);
+/* The registered container with this ID, or NULL. */
+const struct nsg_known_container *nsg_registry_find_id(const struct nsg_registry *r,
+						       const char *id);
 void nsg_registry_free(struct nsg_registry *r);
 struct nsg_match_input nsg_known_match_input(const struct nsg_known_container *c);
 

@@ -11,6 +11,8 @@ source "$ROOT/tests/lib/containers.sh"
 source "$ROOT/tests/integration/lib.sh"
 # shellcheck source=tests/lib/enforce_cases.sh
 source "$ROOT/tests/lib/enforce_cases.sh"
+# shellcheck source=tests/integration/production_cases.sh
+source "$ROOT/tests/integration/production_cases.sh"
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "integration tests need root" >&2
@@ -281,6 +283,7 @@ check "S6 start-up scan and nsguard scan" t_startup_scan_and_scan_command
 check "stop detaches, --host-ns-pid" t_stop_detaches_everything
 check "bad input: one line, exit 2" t_bad_input
 ENFORCE_TIER=signal run_enforcement_suite || FAILED=$((FAILED + 1))
+run_production_suite || FAILED=$((FAILED + 1))
 
 for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
 echo "integration: $PASSED passed, $FAILED failed"

@@ -1,0 +1,259 @@
+# shellcheck shell=bash
+#
+# production_cases.sh — policy, OCI hook, reload, metadata, metrics and
+# sinks against the real agent and runc (signal tier on this kernel).
+# Sourced by tests/integration/run.sh after containers.sh and lib.sh.
+
+HOOK_BIN=${NSGUARD_HOOK:-$(dirname "$NSGUARD")/nsguard-oci-hook}
+
+write_policy() { # FILE, then YAML on stdin; mode 0644 like a ConfigMap file
+	cat >"$1" && chmod 0644 "$1"
+}
+
+# jq filter for a bundle: containerd-CRI annotations and our createRuntime hook.
+cri_bundle_jq() { # NAMESPACE POD SOCKET [HOOK_ARGS...]
+	local ns=$1 pod=$2 sock=$3 extra=""
+	shift 3
+	for a in "$@"; do extra+=", \"$a\""; done
+	cat <<JQ
+.annotations = {
+  "io.kubernetes.cri.container-type": "container",
+  "io.kubernetes.cri.sandbox-namespace": "$ns",
+  "io.kubernetes.cri.sandbox-name": "$pod",
+  "io.kubernetes.cri.container-name": "exporter",
+  "io.kubernetes.cri.image-name": "registry.example/exporter:1.0"
+} | .hooks.createRuntime = [{"path": "$HOOK_BIN",
+  "args": ["nsguard-oci-hook", "--socket", "$sock"$extra]}]
+JQ
+}
+
+t_check_policy() {
+	local good=$WORK/good.yaml bad=$WORK/bad.yaml out rc=0
+	write_policy "$good" <<<$'mode: enforce\nnamespaces:\n  ipc: block\nallow:\n  - pod: "web-*"\n'
+	write_policy "$bad" <<<$'mode: enforce\nallow:\n  - pod: "web-[x"\n'
+	out=$("$NSGUARD" --check-policy "$good") || return 1
+	[[ $out == *valid* ]] || return 1
+	expect_usage_error "$bad:3:10: pod: 'web-[x' is not a valid glob" "$NSGUARD" --check-policy "$bad" ||
+		return 1
+	chmod 0666 "$good"
+	expect_usage_error "world-writable" "$NSGUARD" --check-policy "$good" || return 1
+	# The agent refuses the same policy before loading anything.
+	expect_usage_error "$bad:3:10:" "$NSGUARD" --policy "$bad" || return 1
+	out=$(nsg_prog_ids)
+	[[ -z $out ]] || { log "programs loaded despite a bad policy: $out"; return 1; }
+}
+
+start_hook_agent() {
+	HOOK_POLICY=$WORK/hook-policy.yaml
+	write_policy "$HOOK_POLICY" <<'YAML'
+mode: enforce
+namespaces:
+  ipc: block
+  pid: block
+allow:
+  - kubernetes_namespace: monitoring
+    pod: "node-exporter-*"
+    namespaces: [pid]
+YAML
+	agent_start hookagent --policy "$HOOK_POLICY"
+}
+
+# NAMESPACE: a host-PID container registered through the hook; sets RUN_*.
+run_hooked_hostpid() {
+	local id=$1 ns=$2
+	CTR_CONFIG_JQ=$(cri_bundle_jq "$ns" "node-exporter-$RANDOM" "$WORK/hookagent.hook") \
+		run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" hostpid -- echo started
+}
+
+t_hook_allowlisted_starts() {
+	local id ev reg
+	id=$(ctr_new_id)
+	run_hooked_hostpid "$id" monitoring
+	[[ $RUN_RC -eq 0 && $RUN_OUT == *started* ]] || { log "allowlisted: $RUN_RC $RUN_OUT"; return 1; }
+	reg=$(wait_event hookagent ".event == \"container_registered\" and .container_id == \"$id\"") ||
+		return 1
+	expect_json "$reg" '.allowed_ns == ["pid"] and .pod.namespace == "monitoring" and
+		(.pod.name | startswith("node-exporter-")) and .container_name == "exporter" and
+		.image == "registry.example/exporter:1.0" and .schema == 1' || return 1
+	ev=$(wait_event hookagent ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" '.verdict == "allowed" and .allowed_ns == ["pid"] and .host_ns == ["pid"] and
+		.schema == 1 and .container.pod.namespace == "monitoring" and
+		.container.name == "exporter" and .container.runtime == "containerd"'
+}
+
+t_hook_not_allowlisted_killed() {
+	local id ev
+	id=$(ctr_new_id)
+	run_hooked_hostpid "$id" default
+	[[ $RUN_RC -eq 137 && $RUN_OUT != *started* ]] || { log "exit $RUN_RC: $RUN_OUT"; return 1; }
+	ev=$(wait_event hookagent ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" '.verdict == "killed" and (has("allowed_ns") | not)'
+}
+
+t_hook_50_starts_no_race() {
+	local i id failures=0
+	for i in $(seq 1 50); do
+		id=$(ctr_new_id)
+		run_hooked_hostpid "$id" monitoring
+		[[ $RUN_RC -eq 0 ]] || failures=$((failures + 1))
+	done
+	[[ $failures -eq 0 ]] || { log "$failures of 50 allowlisted starts failed"; return 1; }
+	[[ $(count_events hookagent '.event == "host_ns_exec" and .verdict == "killed"') -eq 1 ]] ||
+		{ log "more kills than the one non-allowlisted container"; return 1; }
+}
+
+t_reload() {
+	local id ev
+	# A broken policy: rejected with its position, the old one stays.
+	write_policy "$HOOK_POLICY" <<<$'mode: enforce\nallow:\n  - pod: [oops]\n'
+	kill -HUP "${AGENT_PID[hookagent]}"
+	ev=$(wait_event hookagent '.event == "policy_error"') || return 1
+	expect_json "$ev" "(.error | startswith(\"$HOOK_POLICY:3:10:\"))" || return 1
+	id=$(ctr_new_id)
+	run_hooked_hostpid "$id" monitoring
+	[[ $RUN_RC -eq 0 ]] || { log "old policy not kept: exit $RUN_RC"; return 1; }
+	# A good policy without the rule: the same kind of container is now killed.
+	write_policy "$HOOK_POLICY" <<<$'mode: enforce\nnamespaces:\n  pid: block\n'
+	kill -HUP "${AGENT_PID[hookagent]}"
+	wait_event hookagent '.event == "policy_reloaded"' >/dev/null || return 1
+	id=$(ctr_new_id)
+	run_hooked_hostpid "$id" monitoring
+	[[ $RUN_RC -eq 137 ]] || { log "rule still in force after reload: exit $RUN_RC"; return 1; }
+	# Changing the mode needs a restart: refused, nothing half-applied.
+	write_policy "$HOOK_POLICY" <<<$'mode: audit\n'
+	kill -HUP "${AGENT_PID[hookagent]}"
+	ev=$(wait_event hookagent '.event == "policy_error" and (.error | test("restart"))') || return 1
+}
+
+t_hook_fail_open_then_reported() {
+	local dir=$WORK/absent sock id closed=$WORK/closed.yaml ev
+	mkdir -p "$dir"
+	sock=$dir/hook.sock
+	id=$(ctr_new_id)
+	CTR_CONFIG_JQ=$(cri_bundle_jq default web "$sock") \
+		run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" "" -- echo started
+	[[ $RUN_RC -eq 0 && $RUN_OUT == *started* ]] || { log "fail open: $RUN_RC $RUN_OUT"; return 1; }
+	[[ -s $dir/hook-missed.jsonl ]] || { log "nothing spooled"; return 1; }
+	# Fail closed, as a policy may ask: the runtime refuses to start it.
+	write_policy "$closed" <<<$'hook:\n  on_agent_unreachable: closed\n'
+	CTR_CONFIG_JQ=$(cri_bundle_jq default web "$sock" --policy "$closed") \
+		run_capture ctr_run_fg runc "$(ctr_new_id)" "$(docker_cg x)" "" -- echo started
+	[[ $RUN_RC -ne 0 && $RUN_OUT != *started* ]] || { log "fail closed started it"; return 1; }
+	# The agent, once back, reports the start it missed.
+	agent_start missed --hook-socket "$sock" || return 1
+	ev=$(wait_event missed ".event == \"hook_unreachable\" and .container_id == \"$id\"") || return 1
+	agent_stop missed
+	[[ ! -e $dir/hook-missed.jsonl ]]
+}
+
+t_exe_allowlist() {
+	local p=$WORK/exe.yaml id ev
+	write_policy "$p" <<'YAML'
+mode: enforce
+namespaces:
+  ipc: block
+  pid: alert
+allow:
+  - executable: /usr/local/bin/pidfd_setns
+    namespaces: [ipc]
+YAML
+	agent_start exeagent --policy "$p" || return 1
+	id=$(ctr_new_id)
+	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" hostpid,caps -- \
+		/usr/local/bin/pidfd_setns "$HOST_HELPER" ipc
+	ev=$(wait_event exeagent ".event == \"setns\" and .container_id == \"$id\" and .target.host")
+	[[ $RUN_RC -eq 0 && -n $ev ]] || { log "allowlisted exe: exit $RUN_RC"; agent_stop exeagent; return 1; }
+	expect_json "$ev" '.verdict == "allowed" and .allowed_ns == ["ipc"]' || { agent_stop exeagent; return 1; }
+	id=$(ctr_new_id)
+	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" hostpid,caps -- \
+		nsenter --ipc=/proc/"$HOST_HELPER"/ns/ipc true
+	agent_stop exeagent
+	[[ $RUN_RC -eq 137 ]] || { log "other exe not killed: exit $RUN_RC"; return 1; }
+}
+
+t_startup_scan_honours_policy() {
+	local p=$WORK/scan.yaml id ev
+	id=$(ctr_new_id)
+	write_policy "$p" <<<"allow:
+  - container_id: $id
+    namespaces: [ipc]"
+	ctr_run runc "$id" "$(docker_cg "$id")" hostipc -- sleep 60 || return 1
+	agent_start scanpol --policy "$p" || { ctr_rm runc "$id"; return 1; }
+	ev=$(wait_event scanpol ".event == \"host_ns_running\" and .container_id == \"$id\"")
+	agent_stop scanpol
+	ctr_rm runc "$id"
+	[[ -n $ev ]] && expect_json "$ev" '.verdict == "allowed" and .allowed_ns == ["ipc"]'
+}
+
+scrape() { # PORT: prints the exposition
+	local port=$1
+	exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+	printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+	cat <&3
+	exec 3<&-
+}
+
+t_metrics_scrape() {
+	local port=$((20000 + RANDOM % 20000)) id out
+	agent_start metrics --metrics-addr "127.0.0.1:$port" || return 1
+	id=$(ctr_new_id)
+	run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- true
+	wait_event metrics ".event == \"host_ns_exec\" and .container_id == \"$id\"" >/dev/null ||
+		{ agent_stop metrics; return 1; }
+	out=$(scrape "$port")
+	agent_stop metrics
+	grep -q '^HTTP/1.[01] 200' <<<"$out" &&
+		grep -Eq '^nsguard_events_total\{event="host_ns_exec",verdict="alert",ns_type="ipc"\} [1-9]' <<<"$out" &&
+		grep -q '^nsguard_tier_info{tier="signal",mode="audit"} 1' <<<"$out" &&
+		grep -q '^nsguard_events_dropped_total{event="setns"} 0' <<<"$out" ||
+		{ log "scrape: $out"; return 1; }
+}
+
+t_sinks_socket_and_rotation() {
+	local sock=$WORK/feed.sock file=$WORK/rot.jsonl got=$WORK/socket-lines reader i n
+	: >"$file"
+	"$NSGUARD" --no-hook --stats-interval 0 --output "$file" --output-max-size 4K \
+		--output-keep 2 --output-socket "$sock" 2>"$WORK/sinks.stderr" &
+	AGENT_PID[sinks]=$!
+	# Both feeds carry the same events: wait for the listener, then read it.
+	for _ in $(seq 1 100); do [[ -S $sock ]] && break; sleep 0.05; done
+	[[ $(stat -c %a "$sock") == 600 ]] || { log "socket mode $(stat -c %a "$sock")"; return 1; }
+	/usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.settimeout(20)
+f = s.makefile()
+with open(sys.argv[2], "w") as out:
+    for line in f:
+        out.write(line); out.flush()' "$sock" "$got" &
+	reader=$!
+	sleep 0.5 # the reader connects before the burst (it only gets later lines)
+	for i in $(seq 1 60); do unshare --uts true; done
+	barrier_file() { grep -c '"ns_create"' "$got" 2>/dev/null || echo 0; }
+	for _ in $(seq 1 200); do (($(barrier_file) >= 60)) && break; sleep 0.05; done
+	n=$(barrier_file)
+	kill -TERM "${AGENT_PID[sinks]}"; wait "${AGENT_PID[sinks]}"; unset "AGENT_PID[sinks]"
+	kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null
+	[[ $n -ge 60 ]] || { log "socket client got $n ns_create lines"; return 1; }
+	[[ -e $file.1 && -e $file.2 && ! -e $file.3 ]] || { log "rotation: $(ls "$WORK" | grep rot)"; return 1; }
+	for f in "$file" "$file.1" "$file.2"; do
+		(($(stat -c %s "$f") <= 4096)) || { log "$f over 4K"; return 1; }
+		jq -e . "$f" >/dev/null || { log "$f has a broken line"; return 1; }
+	done
+	[[ ! -e $sock ]] || { log "socket left behind"; return 1; }
+}
+
+run_production_suite() {
+	check "policy: --check-policy, file:line:col errors, nothing loaded" t_check_policy
+	start_hook_agent || return 1
+	check "hook: allowlisted host-PID container starts, verdict allowed, metadata" \
+		t_hook_allowlisted_starts
+	check "hook: non-allowlisted host-PID container killed" t_hook_not_allowlisted_killed
+	check "hook: 50 consecutive allowlisted starts, no race" t_hook_50_starts_no_race
+	check "policy: SIGHUP reload, bad policy kept out, mode change refused" t_reload
+	agent_stop hookagent || FAILED=$((FAILED + 1))
+	check "hook: agent absent fails open (reported later) or closed" t_hook_fail_open_then_reported
+	check "policy: executable allowlist" t_exe_allowlist
+	check "policy: start-up scan honours the allowlist" t_startup_scan_honours_policy
+	check "metrics: Prometheus scrape" t_metrics_scrape
+	check "sinks: unix socket stream and size rotation" t_sinks_socket_and_rotation
+}
