@@ -20,7 +20,7 @@ check_eq() { # check_eq NAME GOT WANT
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
 finish() {
-	echo "$passed passed, $failed failed"
+	echo "metadata: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }
 

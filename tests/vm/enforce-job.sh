@@ -18,6 +18,8 @@ source "$ROOT/tests/lib/containers.sh"
 source "$ROOT/tests/integration/lib.sh"
 # shellcheck source=tests/lib/enforce_cases.sh
 source "$ROOT/tests/lib/enforce_cases.sh"
+# shellcheck source=tests/integration/production_cases.sh
+source "$ROOT/tests/integration/production_cases.sh"
 
 WORK=$(mktemp -d /tmp/nsguard-vm.XXXXXX)
 case ,${VM_LSM:-}, in
@@ -61,6 +63,30 @@ check "$ENFORCE_TIER: detect setns via anon-inode pidfd (6.1)" t_detect_setns pi
 agent_stop detect || FAILED=$((FAILED + 1))
 
 run_enforcement_suite || FAILED=$((FAILED + 1))
+
+# The OCI hook exemption on this tier: the allowlisted container starts,
+# another one is stopped the tier's way (EPERM on lsm, SIGKILL on signal).
+t_vm_hook() {
+	local id ev
+	id=$(ctr_new_id)
+	run_hooked_hostpid "$id" monitoring
+	[[ $RUN_RC -eq 0 && $RUN_OUT == *started* ]] || { log "allowlisted: $RUN_RC $RUN_OUT"; return 1; }
+	ev=$(wait_event hookagent ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" '.verdict == "allowed"' || return 1
+	id=$(ctr_new_id)
+	run_hooked_hostpid "$id" default
+	[[ $RUN_OUT != *started* ]] || { log "not allowlisted but ran"; return 1; }
+	expect_stopped "non-allowlisted container" || return 1
+	ev=$(wait_event hookagent ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" ".verdict == \"$(want_verdict)\""
+}
+HOOK_BIN=$ROOT/nsguard-oci-hook
+if start_hook_agent; then
+	check "$ENFORCE_TIER: OCI hook allowlist" t_vm_hook
+	agent_stop hookagent || FAILED=$((FAILED + 1))
+else
+	FAILED=$((FAILED + 1))
+fi
 for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
 echo "vm-$ENFORCE_TIER: $PASSED passed, $FAILED failed"
 [[ $FAILED -eq 0 ]]

@@ -16,9 +16,11 @@ STAGE=$RESULTS/stage
 stage() {
 	mkdir -p "$STAGE/tests/integration" "$STAGE/tests/vm" &&
 		cp "$NSGUARD" "$STAGE/nsguard" &&
+		cp "$(dirname "$NSGUARD")/nsguard-oci-hook" "$STAGE/nsguard-oci-hook" &&
 		"$ROOT/tests/helpers/build.sh" "$STAGE/helpers" &&
 		cp -r "$ROOT/tests/lib" "$STAGE/tests/" &&
-		cp "$ROOT/tests/integration/lib.sh" "$STAGE/tests/integration/" &&
+		cp "$ROOT/tests/integration/lib.sh" "$ROOT/tests/integration/production_cases.sh" \
+			"$STAGE/tests/integration/" &&
 		cp "$ROOT/tests/vm/enforce-job.sh" "$STAGE/tests/vm/"
 }
 stage || { echo "vm: cannot stage the job"; echo "vm: 0 passed, 1 failed"; exit 1; }
