@@ -7,11 +7,19 @@
 #include "nsinfo.bpf.h"
 #include <bpf/bpf_core_read.h>
 
-/* A failed reservation is never silent: it is counted per CPU and type. */
+/*
+ * A failed reservation is never silent: it is counted per CPU and type.
+ * Only exec events carry `exe` (the record's tail); the others are shorter.
+ */
 static __always_inline struct nsg_event *nsg_event_reserve(__u32 type)
 {
-	struct nsg_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct nsg_event *e;
 	__u64 *lost;
+
+	if (type == NSG_EV_HOST_NS_EXEC)
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	else
+		e = bpf_ringbuf_reserve(&events, NSG_EVENT_SIZE_NO_EXE, 0);
 
 	if (e) {
 		ring_avail_bytes = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
@@ -44,7 +52,6 @@ static __always_inline void nsg_event_fill_current(struct nsg_event *e, __u32 ty
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->is_container = c->is_container;
 	__builtin_memcpy(e->container_id, c->id, sizeof(e->container_id));
-	e->exe[0] = '\0';
 	__builtin_memset(e->ns_inum, 0, sizeof(e->ns_inum));
 	nsg_task_ns_inums(task, e->ns_inum);
 	e->host_ns_mask = nsg_host_ns_mask(e->ns_inum);

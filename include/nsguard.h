@@ -127,12 +127,18 @@ struct nsg_event {
 	__u32 ns_inum[NSG_NS_TYPES];
 	char comm[NSG_COMM_LEN];
 	char container_id[NSG_CONTAINER_ID_LEN + 1];
-	char exe[NSG_EXE_LEN];  /* exec events only: the path given to execve */
 	union {
 		struct nsg_setns_info setns;
 		struct nsg_create_info create;
 	};
+	/*
+	 * Exec events only: the path given to execve. Last, so that the other
+	 * events reserve NSG_EVENT_SIZE_NO_EXE and the ring holds twice as many.
+	 */
+	char exe[NSG_EXE_LEN];
 };
+
+#define NSG_EVENT_SIZE_NO_EXE __builtin_offsetof(struct nsg_event, exe)
 
 /* policy_cfg map value: reported types in the low half, blocked types in the high. */
 #define NSG_POLICY_REPORT(v) ((__u32)(v))

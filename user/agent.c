@@ -76,9 +76,13 @@ static const char *event_ns_type(const struct nsg_event *e)
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
-	const struct nsg_event *e = data;
+	struct nsg_event full = { 0 }, *e = &full;
 
-	if (size < sizeof(*e) || e->type == 0 || e->type >= NSG_EV_MAX)
+	/* Records without the exe tail are shorter: complete them with zeros. */
+	if (size < NSG_EVENT_SIZE_NO_EXE)
+		return 0;
+	memcpy(&full, data, size < sizeof(full) ? size : sizeof(full));
+	if (e->type == 0 || e->type >= NSG_EV_MAX)
 		return 0;
 	a->received[e->type]++;
 	nsg_metrics_count_event(a->metrics, nsg_event_name(e->type), nsg_verdict_name(e->verdict),

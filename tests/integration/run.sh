@@ -80,7 +80,8 @@ t_podman_host_ipc() {
 	id=$(podman_run_hostipc "nsg-it-$$" -- sleep 30) || return 1
 	ev=$(wait_event main ".event == \"host_ns_exec\" and .container_id == \"$id\"")
 	podman_rm "$id"
-	[[ -n $ev ]] && expect_json "$ev" '.host_ns == ["ipc"] and .comm == "sleep"'
+	[[ -n $ev ]] && expect_json "$ev" '.host_ns == ["ipc"] and .comm == "sleep" and
+		.container.runtime == "podman" and (.container.name | startswith("nsg-it-"))'
 }
 
 # Several runs: runc's self re-exec inside the container cgroup (before it
@@ -261,7 +262,8 @@ t_bad_input() {
 		expect_usage_error "needs root" "${nobody[@]}" "$NSGUARD" scan
 }
 
-agent_start main || exit 1
+# The test's podman keeps its state in a private root: tell the agent.
+agent_start main --storage-root "$CTR_WORKDIR/podman/root" || exit 1
 check "S1 runc docker cgroup host IPC" t_host_ns_exec runc docker hostipc '["ipc"]'
 check "S2 runc kubepods cgroup host PID" t_host_ns_exec runc kube hostpid '["pid"]'
 check "S1+S2 crun docker cgroup host IPC+PID" t_host_ns_exec crun docker hostipc,hostpid '["ipc","pid"]'
