@@ -13,7 +13,8 @@ const char *argp_program_version = "nsguard 0.1.0";
 static const char doc[] =
 	"nsguard: detect container tasks that join or live in the host IPC or PID namespace.\n"
 	"\n"
-	"  nsguard [OPTION...]        run the agent (audit mode): JSON lines on stdout\n"
+	"  nsguard [OPTION...]        run the agent: JSON lines on stdout; audit mode unless\n"
+	"                             --mode or the policy says enforce\n"
 	"  nsguard scan [OPTION...]   list running containers and the host namespaces they share;\n"
 	"                             exit 1 if any shares the host IPC or PID namespace"
 	"\vExit status: 0 ok, 1 scan found a violation or the agent failed at run time, "
