@@ -38,6 +38,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
+-include tests/fuzz/fuzz.mk
 -include deploy/static.mk
 .PHONY: all deps clean vmlinux test vmtest unit-bins unit-test integration-test run install asan
 

@@ -46,6 +46,10 @@ static int fail_at(struct parser *ps, const yaml_node_t *node, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Echoed keys and values may hold newlines: the error stays one line. */
+	for (char *c = msg; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = '?';
 	snprintf(ps->err, ps->errlen, "%s:%zu:%zu: %s", ps->name, node->start_mark.line + 1,
 		 node->start_mark.column + 1, msg);
 	return -1;
@@ -301,9 +305,17 @@ static int parse_document(struct parser *ps, struct nsg_policy *p)
 		return 0; /* an empty file: all defaults */
 	if (root->type != YAML_MAPPING_NODE)
 		return fail_at(ps, root, "the policy must be a mapping");
-	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++)
+	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
+		/* libyaml accepts repeated keys; a policy must not say two things. */
+		for (yaml_node_pair_t *prev = root->data.mapping.pairs.start; prev < pair; prev++) {
+			const char *a = scalar(node(ps, prev->key)), *b = scalar(node(ps, pair->key));
+
+			if (a && b && strcmp(a, b) == 0)
+				return fail_at(ps, node(ps, pair->key), "'%s' appears twice", b);
+		}
 		if (parse_top_pair(ps, node(ps, pair->key), node(ps, pair->value), p))
 			return -1;
+	}
 	return 0;
 }
 

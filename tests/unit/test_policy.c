@@ -139,6 +139,9 @@ static void test_errors_name_line_and_column(void **state)
 	expect_error("allow: {pod: x}\n", "policy.yaml:1:8:", "expected a list of rules");
 	expect_error("hook:\n  on_agent_unreachable: maybe\n", "policy.yaml:2:25:", "allowed values");
 	expect_error("- just\n- a list\n", "policy.yaml:1:1:", "must be a mapping");
+	/* Found by fuzzing: a second list used to overflow the first one's array. */
+	expect_error("allow:\n  - pod: a\nallow:\n  - pod: b\n", "policy.yaml:3:1:", "'allow' appears twice");
+	expect_error("\"mo\\nde\": audit\n", "policy.yaml:1:1:", "unknown field 'mo?de'");
 }
 
 static void test_world_writable_refused(void **state)
