@@ -1,0 +1,482 @@
+#!/usr/bin/python3
+"""report.py RAW_DIR OUT_DIR — turns bench/run.sh's raw data into
+results.json, results.md and overhead.dat (the chart's data, for overhead.gp).
+
+Ratios: within each round every configuration is divided by that round's
+baseline (configurations are interleaved, so a round shares the machine's
+state); the ratio reported is the median over rounds, with the smallest and
+largest round as its spread.
+"""
+import json
+import os
+import statistics
+import sys
+
+RAW, OUT = sys.argv[1], sys.argv[2]
+
+CONFIG_LABEL = {
+    "baseline": "no agent",
+    "audit": "nsguard audit",
+    "enforce": "nsguard enforce",
+    "bpftrace": "bpftrace",
+    "auditd": "auditd",
+}
+WORKLOAD_LABEL = {
+    "getppid": "getppid",
+    "fork": "fork+exit",
+    "exec": "fork+exec /bin/true",
+    "setns": "setns (own IPC ns)",
+    "unshare": "unshare(CLONE_NEWIPC)",
+    "runc": "runc run (private ns)",
+}
+WORKLOAD_ORDER = list(WORKLOAD_LABEL)
+# The issue's targets, as (scope, context, workload, max ratio).
+RATIO_TARGETS = [
+    ("host", "host", "getppid", 1.03, "signal tier: unrelated syscall ≤ 3 %"),
+    ("host", "host", "exec", 1.02, "signal tier: fork+exec ≤ 2 %"),
+    ("vm", "host", "getppid", 1.01, "lsm tier: unrelated syscall ≤ 1 %"),
+    ("vm", "host", "exec", 1.01, "lsm tier: fork+exec ≤ 1 %"),
+    ("vm", "host", "setns", 1.05, "lsm tier: benign setns ≤ 5 %"),
+]
+
+
+def path(name):
+    return os.path.join(RAW, name)
+
+
+def read_tsv(name):
+    if not os.path.exists(path(name)):
+        return []
+    with open(path(name)) as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+def read_jsonl(name):
+    if not os.path.exists(path(name)):
+        return []
+    with open(path(name)) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def read_text(name, default=""):
+    try:
+        with open(path(name)) as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+configs = read_text("configs.txt").split()
+notes = [n for n in read_text("notes.txt").splitlines() if n]
+machine = json.loads(read_text("machine.json", "{}"))
+params = dict(l.split("=", 1) for l in read_text("params.txt").splitlines() if "=" in l)
+
+# --- micro ---------------------------------------------------------------------
+
+# (scope, context, workload) -> config -> round -> CPU ns/op (and wall ns/op)
+cells, walls = {}, {}
+for scope, cfg, rnd, ctx, wl, wall, cpu in read_tsv("micro.tsv"):
+    cells.setdefault((scope, ctx, wl), {}).setdefault(cfg, {})[rnd] = float(cpu)
+    walls.setdefault((scope, ctx, wl), {}).setdefault(cfg, {})[rnd] = float(wall)
+
+
+def row_key(k):
+    scope, ctx, wl = k
+    return (scope != "host", ctx != "host", WORKLOAD_ORDER.index(wl) if wl in WORKLOAD_ORDER else 99)
+
+
+micro = []
+for key in sorted(cells, key=row_key):
+    scope, ctx, wl = key
+    by_cfg = cells[key]
+    base = by_cfg.get("baseline", {})
+    row = {"scope": scope, "context": ctx, "workload": wl, "configs": {}}
+    for cfg, rounds in by_cfg.items():
+        vals = list(rounds.values())
+        wv = list(walls[key][cfg].values())
+        wb = walls[key].get("baseline", {})
+        entry = {
+            "cpu_ns_per_op_median": round(statistics.median(vals), 1),
+            "cpu_ns_per_op_min": round(min(vals), 1),
+            "cpu_ns_per_op_max": round(max(vals), 1),
+            "wall_ns_per_op_median": round(statistics.median(wv), 1),
+            "rounds": len(vals),
+        }
+        wratios = [walls[key][cfg][r] / wb[r] for r in walls[key][cfg] if r in wb and wb[r] > 0]
+        if wratios:
+            entry["wall_ratio"] = round(statistics.median(wratios), 3)
+        ratios = [rounds[r] / base[r] for r in rounds if r in base and base[r] > 0]
+        if ratios:
+            entry["ratio"] = round(statistics.median(ratios), 3)
+            entry["ratio_min"] = round(min(ratios), 3)
+            entry["ratio_max"] = round(max(ratios), 3)
+        row["configs"][cfg] = entry
+    if len(base) > 1:
+        b = list(base.values())
+        row["baseline_noise_pct"] = round(100 * (max(b) - min(b)) / statistics.median(b), 1)
+    micro.append(row)
+
+
+def find_row(scope, ctx, wl):
+    return next((r for r in micro if (r["scope"], r["context"], r["workload"]) == (scope, ctx, wl)), None)
+
+
+# --- startup, footprint, storm, hook cost -------------------------------------
+
+# start -> the attach probe's first event delivered; and start -> the
+# configuration's own "ready" line (nsguard's agent_start, bpftrace's BEGIN
+# output, auditd's rules loaded). VM rows have only the agent_start time.
+startup, ready_line = {}, {}
+for row in read_tsv("startup.tsv"):
+    scope, cfg, tag, ms = row[:4]
+    if scope == "vm":
+        ready_line.setdefault((scope, cfg), []).append(int(ms))
+        continue
+    startup.setdefault((scope, cfg), []).append(int(ms))
+    if len(row) > 5 and row[5]:
+        ready_line.setdefault((scope, cfg), []).append(int(row[5]))
+
+
+def summary(v):
+    return {"median_ms": statistics.median(v), "min_ms": min(v), "max_ms": max(v), "samples": len(v)}
+
+
+startup_summary = {f"{scope}/{cfg}": summary(v) for (scope, cfg), v in startup.items()}
+ready_summary = {f"{scope}/{cfg}": summary(v) for (scope, cfg), v in ready_line.items()}
+hwm = {}
+for scope, cfg, tag, _, kb in read_tsv("hwm.tsv"):
+    hwm.setdefault(cfg, []).append(int(kb))
+
+# CPU the configuration's own processes used while the workloads ran, in % of one CPU.
+hz = int(params.get("clk_tck", "100") or 100)
+agent_cpu = {}
+for scope, cfg, rnd, ctx, t1, t0, ms in read_tsv("agentcpu.tsv"):
+    if int(ms) > 0:
+        agent_cpu.setdefault((ctx, cfg), []).append(100 * (int(t1) - int(t0)) / hz / (int(ms) / 1000))
+agent_cpu_summary = {f"{ctx}/{cfg}": round(statistics.median(v), 1) for (ctx, cfg), v in agent_cpu.items()}
+
+footprint = read_jsonl("footprint.jsonl")
+storms = read_jsonl("storm.jsonl")
+hookcost = read_jsonl("hookcost.jsonl")
+vm_agent = {}
+for cfg in ("audit", "enforce"):
+    try:
+        vm_agent[cfg] = json.loads(read_text(f"agent_start-{cfg}.json", "{}"))
+    except ValueError:
+        vm_agent[cfg] = {}
+
+
+def fp(cfg):
+    return next((f for f in footprint if f["config"] == cfg), None)
+
+
+def prog_totals(f):
+    return {
+        "programs": len(f["progs"]),
+        "xlated_bytes": sum(p["xlated"] for p in f["progs"]),
+        "jited_bytes": sum(p["jited"] for p in f["progs"]),
+        "prog_memlock_bytes": sum(p["memlock"] for p in f["progs"]),
+        "verified_insns": sum(p["verified_insns"] for p in f["progs"]),
+        "maps": len(f["maps"]),
+        "map_memlock_bytes": sum(m["memlock"] for m in f["maps"]),
+    }
+
+
+footprint_summary = {}
+for cfg in ("audit", "enforce", "bpftrace", "auditd"):
+    f = fp(cfg)
+    if not f:
+        continue
+    s = {"rss_kb_at_start": f["rss_kb"], "rss_bpf_map_kb": f["rss_bpf_map_kb"]}
+    s.update(prog_totals(f))
+    st = startup_summary.get(f"host/{cfg}")
+    if st:
+        s["start_to_first_event_ms"] = st
+    st = ready_summary.get(f"host/{cfg}")
+    if st:
+        s["start_to_ready_line_ms"] = st
+    if cfg in hwm:
+        s["peak_rss_kb_micro"] = max(hwm[cfg])
+    storm_name = {"audit": "nsguard-audit", "bpftrace": "bpftrace", "auditd": "auditd"}.get(cfg)
+    after = fp("storm-" + storm_name) if storm_name else None
+    if after:
+        s["peak_rss_kb_after_storm"] = after["hwm_kb"]
+    footprint_summary[cfg] = s
+
+# --- targets -------------------------------------------------------------------
+
+
+def verdict(value, limit, low=None):
+    if value is None:
+        return "not measured"
+    if value <= limit:
+        return "met"
+    if low is not None and low <= limit:
+        return "missed (within noise)"
+    return "missed"
+
+
+targets = []
+for scope, ctx, wl, limit, label in RATIO_TARGETS:
+    row = find_row(scope, ctx, wl)
+    for cfg in ("audit", "enforce"):
+        e = row["configs"].get(cfg) if row else None
+        v = e.get("ratio") if e else None
+        targets.append({"target": f"{label} ({CONFIG_LABEL[cfg]})", "limit": limit, "value": v,
+                        "range": [e.get("ratio_min"), e.get("ratio_max")] if e else None,
+                        "status": verdict(v, limit, e.get("ratio_min") if e else None)})
+s = next((x for x in storms if x["name"] == "nsguard-audit"), None)
+lost = s["calls"] - s["delivered"] if s else None
+targets.append({"target": "storm: zero drops at the default ring size (calls − delivered)", "limit": 0,
+                "value": lost, "status": verdict(lost, 0)})
+a = footprint_summary.get("audit", {})
+peak = max([a.get("rss_kb_at_start", 0), a.get("peak_rss_kb_micro", 0), a.get("peak_rss_kb_after_storm", 0)]) or None
+targets.append({"target": "agent RSS ≤ 8 MiB (peak VmHWM)", "limit": 8192, "value": peak,
+                "status": verdict(peak, 8192)})
+st = ready_summary.get("host/audit")
+targets.append({"target": "hooks attached ≤ 200 ms after start (agent_start line, median)", "limit": 200,
+                "value": st["median_ms"] if st else None,
+                "status": verdict(st["median_ms"] if st else None, 200)})
+
+results = {
+    "machine": machine,
+    "parameters": params,
+    "duration_s": int(read_text("duration_s", "0") or 0),
+    "configs": configs,
+    "notes": notes,
+    "micro": micro,
+    "storm": storms,
+    "agent_cpu_pct_during_workloads": agent_cpu_summary,
+    "startup_vm": ready_summary.get("vm/audit"),
+    "footprint": footprint_summary,
+    "footprint_detail": footprint,
+    "hook_cost": hookcost,
+    "vm_agent_start": vm_agent,
+    "targets": targets,
+}
+with open(os.path.join(OUT, "results.json"), "w") as f:
+    json.dump(results, f, indent=1)
+    f.write("\n")
+
+# --- markdown --------------------------------------------------------------------
+
+
+def fmt_ns(ns):
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.0f} ns"
+
+
+def fmt_ratio(e):
+    if not e or "ratio" not in e:
+        return "–"
+    return f"**{e['ratio']:.2f}** ({e['ratio_min']:.2f}–{e['ratio_max']:.2f})"
+
+
+def row_label(r):
+    wl = WORKLOAD_LABEL.get(r["workload"], r["workload"])
+    if r["workload"] == "runc":
+        return wl
+    return wl + (" — in a container" if r["context"] == "container" else "")
+
+
+def kib(b):
+    return f"{b / 1024:.0f} KiB" if b < 1048576 else f"{b / 1048576:.1f} MiB"
+
+
+md = []
+w = md.append
+w("# nsguard benchmark results")
+w("")
+w(f"Generated by `make bench` ({'quick mode, ' if params.get('quick') == '1' else ''}"
+  f"{params.get('rounds', '?')} host rounds, {params.get('vm_rounds', '?')} VM rounds, "
+  f"{results['duration_s']} s). Method and discussion: [docs/BENCHMARKS.md](../docs/BENCHMARKS.md).")
+w("")
+w(f"Machine: {machine.get('cpu', '?')}, {machine.get('cpus', '?')} CPUs, {machine.get('mem_gib', '?')} GiB, "
+  f"kernel {machine.get('kernel', '?')} ({machine.get('os', '')}); nsguard {machine.get('nsguard_commit', '?')}, "
+  f"{machine.get('bpftrace', '')}, auditd {machine.get('auditd', '')}, {machine.get('runc', '')}.")
+w("")
+w("Cells: CPU time per operation (the workload process and its reaped children) divided by the "
+  "no-agent CPU time of the same round; **median** (smallest–largest round). 1.00 = no overhead. "
+  "Wall-clock ratios are in results.json (`wall_ratio`).")
+
+for scope, title in (("host", "Host — nsguard `signal` tier (tracepoints)"),
+                     ("vm", "VM — Debian 6.1 kernel with BPF LSM, nsguard `lsm` tier (software emulation: ratios only)")):
+    rows = [r for r in micro if r["scope"] == scope]
+    if not rows:
+        continue
+    cols = [c for c in configs if any(c in r["configs"] for r in rows) and c != "baseline"]
+    w("")
+    w(f"## {title}")
+    w("")
+    w("| workload | no agent (ns/op, noise) | " + " | ".join(CONFIG_LABEL[c] for c in cols) + " |")
+    w("|---|---|" + "---|" * len(cols))
+    for r in rows:
+        b = r["configs"].get("baseline")
+        base = f"{fmt_ns(b['cpu_ns_per_op_median'])} ±{r.get('baseline_noise_pct', 0) / 2:.1f} %" if b else "–"
+        w(f"| {row_label(r)} | {base} | " + " | ".join(fmt_ratio(r["configs"].get(c)) for c in cols) + " |")
+    if scope == "host" and agent_cpu_summary:
+        w("")
+        w("CPU used meanwhile by the configuration's own processes (agent; bpftrace; auditd + kauditd), "
+          "median % of one CPU:")
+        w("")
+        w("| while running | " + " | ".join(CONFIG_LABEL[c] for c in cols) + " |")
+        w("|---|" + "---|" * len(cols))
+        for ctx, label in (("host", "host-task workloads"), ("container", "container workloads"),
+                           ("runc", "runc run")):
+            w(f"| {label} | " + " | ".join(
+                f"{agent_cpu_summary[f'{ctx}/{c}']:.1f} %" if f"{ctx}/{c}" in agent_cpu_summary else "–"
+                for c in cols) + " |")
+
+if storms:
+    w("")
+    w("## Event pipeline: setns storm")
+    w("")
+    w(f"One container task on one CPU calls `setns()` into the host IPC namespace {storms[0]['calls']:,} times "
+      "as fast as it can (each call a violation, audit mode); the agent writes every event to a file, "
+      "which a follower reads as it grows (inotify, like a log shipper).")
+    w("")
+    w("| sink | generator calls/s | delivered | lost (calls − delivered) | drops counted by the sink | "
+      "delivered/s | agent CPU | peak RSS | latency p50 | p99 | max |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    names = {"nsguard-audit": "nsguard (4 MiB ring, default)", "nsguard-audit-ring64M": "nsguard (64 MiB ring)",
+             "bpftrace": "bpftrace (perf buffer, printf)", "auditd": "auditd (audit.log)"}
+    for s in storms:
+        lat = s.get("latency_us") or {}
+
+        def ms(v):
+            return "–" if v is None else (f"{v / 1000:.1f} ms" if v >= 1000 else f"{v:.0f} µs")
+        after = fp("storm-" + s["name"])
+        peak = f"{after['hwm_kb'] / 1024:.1f} MiB" if after else "–"
+
+        def num(v):
+            return "–" if v is None else format(v, ",")
+        w(f"| {names.get(s['name'], s['name'])} | {num(s['generator_calls_per_s'])} | {s['delivered']:,} | "
+          f"{s['calls'] - s['delivered']:,} | {num(s['drops'])} | {num(s['delivered_per_s'])} | "
+          f"{'–' if s['agent_cpu_pct'] is None else str(s['agent_cpu_pct']) + ' %'} | {peak} | "
+          f"{ms(lat.get('p50_us'))} | {ms(lat.get('p99_us'))} | {ms(lat.get('max_us'))} |")
+
+if footprint_summary:
+    w("")
+    w("## Footprint")
+    w("")
+    cols = [c for c in ("audit", "enforce", "bpftrace", "auditd") if c in footprint_summary]
+    w("| | " + " | ".join(CONFIG_LABEL[c] for c in cols) + " |")
+    w("|---|" + "---|" * len(cols))
+
+    def cell(c, fn):
+        try:
+            return fn(footprint_summary[c])
+        except (KeyError, TypeError, ZeroDivisionError):
+            return "–"
+    lines = [
+        ("start → ready line (nsguard: agent_start; bpftrace: BEGIN; auditd: rules loaded), median (min–max)",
+         lambda s: f"{s['start_to_ready_line_ms']['median_ms']:.0f} ms "
+         f"({s['start_to_ready_line_ms']['min_ms']}–{s['start_to_ready_line_ms']['max_ms']})"),
+        ("start → first event of the attach probe in the sink, median (min–max)",
+         lambda s: f"{s['start_to_first_event_ms']['median_ms']:.0f} ms "
+         f"({s['start_to_first_event_ms']['min_ms']}–{s['start_to_first_event_ms']['max_ms']})"),
+        ("RSS after start", lambda s: f"{s['rss_kb_at_start'] / 1024:.1f} MiB"),
+        ("… of which BPF map mappings (ring buffer)", lambda s: f"{s['rss_bpf_map_kb'] / 1024:.1f} MiB"),
+        ("peak RSS during micro-workloads", lambda s: f"{s['peak_rss_kb_micro'] / 1024:.1f} MiB"),
+        ("peak RSS after the storm", lambda s: f"{s['peak_rss_kb_after_storm'] / 1024:.1f} MiB"),
+        ("BPF programs", lambda s: str(s["programs"])),
+        ("program size xlated / jited", lambda s: f"{kib(s['xlated_bytes'])} / {kib(s['jited_bytes'])}"),
+        ("instructions verified at load", lambda s: f"{s['verified_insns']:,}"),
+        ("BPF maps, memory (memlock)", lambda s: f"{s['maps']}, {kib(s['map_memlock_bytes'])}"),
+    ]
+    for label, fn in lines:
+        w(f"| {label} | " + " | ".join(cell(c, fn) for c in cols) + " |")
+    a = fp("audit")
+    if a:
+        w("")
+        w("nsguard's programs and maps (audit mode, this kernel):")
+        w("")
+        w("| program | type | xlated | jited | verified insns |")
+        w("|---|---|---|---|---|")
+        for p in sorted(a["progs"], key=lambda p: p["name"]):
+            w(f"| {p['name']} | {p['type']} | {p['xlated']} B | {p['jited']} B | {p['verified_insns']:,} |")
+        w("")
+        w("| map | type | max entries | memlock |")
+        w("|---|---|---|---|")
+        for m in sorted(a["maps"], key=lambda m: -m["memlock"]):
+            w(f"| {m['name']} | {m['type']} | {m['max_entries']} | {kib(m['memlock'])} |")
+
+if hookcost:
+    w("")
+    w("## Cost per hook invocation (`kernel.bpf_stats_enabled`, short mixed workload)")
+    w("")
+    w("| configuration | program | runs | ns per run |")
+    w("|---|---|---|---|")
+    for h in hookcost:
+        for p in h["progs"]:
+            if p["run_cnt"]:
+                w(f"| {CONFIG_LABEL.get(h['config'], h['config'])} | {p['name']} | {p['run_cnt']:,} | {p['ns_per_run']} |")
+
+w("")
+w("## Targets")
+w("")
+w("| target | value | status |")
+w("|---|---|---|")
+for t in targets:
+    v = t["value"]
+    if v is None:
+        vs = "–"
+    elif isinstance(v, float):
+        vs = f"{v:.3f}" + (f" ({t['range'][0]:.2f}–{t['range'][1]:.2f})" if t.get("range") else "")
+    elif "RSS" in t["target"]:
+        vs = f"{v / 1024:.1f} MiB"
+    elif "ms" in t["target"]:
+        vs = f"{v:.0f} ms"
+    else:
+        vs = f"{v:,}"
+    w(f"| {t['target']} | {vs} | {t['status']} |")
+
+if vm_agent.get("audit"):
+    w("")
+    w(f"VM agent: tier `{vm_agent['audit'].get('tier')}`, detection `{vm_agent['audit'].get('detection')}`, "
+      f"kernel {vm_agent['audit'].get('kernel')}.")
+if notes:
+    w("")
+    w("## Notes")
+    w("")
+    for n in notes:
+        w(f"- {n}")
+with open(os.path.join(OUT, "results.md"), "w") as f:
+    f.write("\n".join(md) + "\n")
+
+# --- chart data: overhead % per workload and configuration --------------------------
+
+CLIP = 60.0  # bars beyond +CLIP % are cut and labelled with their value
+scopes = [sc for sc in ("host", "vm") if any(r["scope"] == sc for r in micro)]
+with open(os.path.join(OUT, "overhead.dat"), "w") as f:
+    f.write(f"# panels={len(scopes)}\n")
+    for scope in scopes:
+        rows = [r for r in micro if r["scope"] == scope]
+        cols = [c for c in configs if c != "baseline" and any(c in r["configs"] for r in rows)]
+        f.write(f"# {scope}\n")
+        f.write("workload " + " ".join(f'"{CONFIG_LABEL[c]}"' for c in cols) + "\n")
+        labels = []
+        for i, r in enumerate(rows):
+            label = WORKLOAD_LABEL.get(r["workload"], r["workload"]).split(" (")[0]
+            if r["context"] == "container":
+                label += " (ctr)"
+            vals = []
+            for j, c in enumerate(cols):
+                e = r["configs"].get(c)
+                if not e or "ratio" not in e:
+                    vals.append("NaN")
+                    continue
+                pct = 100 * (e["ratio"] - 1)
+                vals.append(f"{min(pct, CLIP):.2f}")
+                if pct > CLIP:
+                    # Clustered histogram geometry: gap 1, bars 1/(n+1) wide.
+                    x = i + (j - (len(cols) - 1) / 2) / (len(cols) + 1)
+                    labels.append(f"{x:.3f} {CLIP:.1f} \"+{pct:.0f}%\"")
+            f.write(f'"{label}" ' + " ".join(vals) + "\n")
+        f.write("\n\n")
+        f.write(f"# {scope} labels\n")
+        f.write("\n".join(labels or ["NaN NaN \"\""]) + "\n\n\n")
+print(f"report: {OUT}/results.md, {OUT}/results.json")
