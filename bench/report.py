@@ -20,6 +20,8 @@ CONFIG_LABEL = {
     "enforce": "nsguard enforce",
     "bpftrace": "bpftrace",
     "auditd": "auditd",
+    "vm-audit": "nsguard audit (VM, lsm tier)",
+    "vm-enforce": "nsguard enforce (VM, lsm tier)",
 }
 WORKLOAD_LABEL = {
     "getppid": "getppid",
@@ -338,9 +340,9 @@ if storms:
       "as fast as it can (each call a violation, audit mode); the agent writes every event to a file, "
       "which a follower reads as it grows (inotify, like a log shipper).")
     w("")
-    w("| sink | generator calls/s | delivered | lost (calls − delivered) | drops counted by the sink | "
+    w("| sink | generator calls/s | delivered | … late | lost (calls − delivered) | drops counted by the sink | "
       "delivered/s | agent CPU | peak RSS | latency p50 | p99 | max |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     names = {"nsguard-audit": "nsguard (4 MiB ring, default)", "nsguard-audit-ring64M": "nsguard (64 MiB ring)",
              "bpftrace": "bpftrace (perf buffer, printf)", "auditd": "auditd (audit.log)"}
     for s in storms:
@@ -353,7 +355,7 @@ if storms:
 
         def num(v):
             return "–" if v is None else format(v, ",")
-        w(f"| {names.get(s['name'], s['name'])} | {num(s['generator_calls_per_s'])} | {s['delivered']:,} | "
+        w(f"| {names.get(s['name'], s['name'])} | {num(s['generator_calls_per_s'])} | {s['delivered']:,} | {num(s.get('late'))} | "
           f"{s['calls'] - s['delivered']:,} | {num(s['drops'])} | {num(s['delivered_per_s'])} | "
           f"{'–' if s['agent_cpu_pct'] is None else str(s['agent_cpu_pct']) + ' %'} | {peak} | "
           f"{ms(lat.get('p50_us'))} | {ms(lat.get('p99_us'))} | {ms(lat.get('max_us'))} |")
@@ -380,6 +382,8 @@ if footprint_summary:
          f"({s['start_to_first_event_ms']['min_ms']}–{s['start_to_first_event_ms']['max_ms']})"),
         ("RSS after start", lambda s: f"{s['rss_kb_at_start'] / 1024:.1f} MiB"),
         ("… of which BPF map mappings (ring buffer)", lambda s: f"{s['rss_bpf_map_kb'] / 1024:.1f} MiB"),
+        ("… the rest (heap, stacks, libraries)",
+         lambda s: f"{(s['rss_kb_at_start'] - s['rss_bpf_map_kb']) / 1024:.1f} MiB"),
         ("peak RSS during micro-workloads", lambda s: f"{s['peak_rss_kb_micro'] / 1024:.1f} MiB"),
         ("peak RSS after the storm", lambda s: f"{s['peak_rss_kb_after_storm'] / 1024:.1f} MiB"),
         ("BPF programs", lambda s: str(s["programs"])),

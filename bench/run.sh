@@ -131,6 +131,7 @@ build() {
 }
 build || { log "cannot build bench/workloads.c or bench/tailstat.c"; exit 1; }
 WL=$WORK/bin/workloads
+cp "$WL" "$WORK/bin/wlmix"
 TAILSTAT=$WORK/bin/tailstat
 
 available() { # CONFIG -> 0 if it can run here; else records why
@@ -421,7 +422,7 @@ proc_cpu_ticks() { # PID... -> utime+stime summed (clock ticks)
 # HOOKCOST=1 the per-program cost is measured afterwards in the same session.
 storm_one() {
 	local name=$1 cfg=$2 hookcost=$3 id mode sub1 sub2 lost0=0 lost1=0 c0 c1 t0 t1 pids
-	local lat=$WORK/storm-$name.lat wl=$WORK/storm-$name.wl kaudit drops=null ts_pid feed_end
+	local lat=$WORK/storm-$name.lat wl=$WORK/storm-$name.wl kaudit drops=null ts_pid
 	shift 3
 	start_config "$cfg" "storm-$name" "$@" || { note "storm $name: $cfg did not start"; return 1; }
 	case $cfg in
@@ -449,8 +450,6 @@ storm_one() {
 	c1=$(proc_cpu_ticks $pids)
 	[[ $cfg == auditd ]] && lost1=$(auditctl -s | awk '$1 == "lost" {print $2}')
 	snapshot_footprint "storm-$name"
-	# The storm's events end here; what hook_cost adds to the feed is not counted.
-	feed_end=$(stat -c %s "$FEED")
 	[[ $hookcost == 1 ]] && hook_cost "$cfg"
 	stop_config "$cfg"
 	case $cfg in
@@ -464,7 +463,7 @@ storm_one() {
 		drops=$((lost1 - lost0)) ;;
 	esac
 	$PY "$BENCH/storm_summary.py" "$name" "$cfg" "$STORM_CALLS" "$wl" "$lat" "$drops" "$t0" "$t1" \
-		"$c0" "$c1" "$(getconf CLK_TCK)" "$FEED" "$feed_end" "$sub1" "$sub2" >>"$RAW/storm.jsonl"
+		"$c0" "$c1" "$(getconf CLK_TCK)" "$FEED" "$sub1" "$sub2" >>"$RAW/storm.jsonl"
 	log "storm $name: $(tail -1 "$RAW/storm.jsonl")"
 }
 
@@ -488,9 +487,10 @@ run_storms() {
 hook_cost() {
 	local cfg=$1 id
 	echo 1 >/proc/sys/kernel/bpf_stats_enabled || return 0
-	"$WL" -c $CPU getppid:100000 fork:200 exec:100 setns:20000 unshare:500 >/dev/null 2>&1
+	# A copy under another name: its events are not the storm's.
+	"$WORK/bin/wlmix" -c $CPU getppid:100000 fork:200 exec:100 setns:20000 unshare:500 >/dev/null 2>&1
 	id=$(ctr_new_id)
-	ctr_run_fg runc "$id" "/nsguard-bench/$id" caps -- /usr/local/bin/workloads -c $CPU \
+	ctr_run_fg runc "$id" "/nsguard-bench/$id" caps -- /usr/local/bin/wlmix -c $CPU \
 		exec:100 setns:5000 unshare:500 >/dev/null 2>&1
 	$PY "$BENCH/hookcost.py" "$cfg" "$AGENT_PID" >>"$RAW/hookcost.jsonl"
 	echo 0 >/proc/sys/kernel/bpf_stats_enabled
@@ -499,12 +499,13 @@ hook_cost() {
 # --- VM (lsm tier) ----------------------------------------------------------------
 
 run_vm() {
-	local stage=$WORK/vmstage res=$WORK/vmres rc=0
+	local stage=$WORK/vm/stage res=$WORK/vm/result rc=0
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		note "vm: qemu-system-x86_64 not installed; VM part skipped"
 		return 0
 	fi
-	mkdir -p "$stage" && cp "$NSGUARD" "$stage/nsguard" && cp "$WL" "$stage/workloads" || return 1
+	mkdir -p "$stage" && cp "$NSGUARD" "$stage/nsguard" && cp "$WL" "$stage/workloads" &&
+		cp "$BENCH/hookcost.py" "$stage/" || return 1
 	# The guest covers /tmp with tmpfs: the stage travels with --file.
 	(cd / && "$ROOT/tests/vm/run-vm.sh" --quiet --lsm lockdown,capability,bpf --timeout 900 \
 		--file "$stage" --env "BENCH_VM_ROUNDS=$VM_ROUNDS" --env "BENCH_VM_COUNTS=$VM_COUNTS" \
@@ -513,6 +514,7 @@ run_vm() {
 	cat "$res/out/micro.tsv" >>"$RAW/micro.tsv" 2>/dev/null
 	cat "$res/out/startup.tsv" >>"$RAW/startup.tsv" 2>/dev/null
 	cp "$res"/out/agent_start-*.json "$RAW/" 2>/dev/null
+	cat "$res/out/hookcost.jsonl" >>"$RAW/hookcost.jsonl" 2>/dev/null
 	if [[ $rc -ne 0 ]]; then
 		note "vm: the VM job exited $rc (see the log above); VM rows may be incomplete"
 	fi
@@ -525,7 +527,7 @@ log "configurations: ${RUN_CONFIGS[*]}; $ROUNDS host rounds$([[ $QUICK == 1 ]] &
 machine_info
 audit_prepare
 write_audit_conf
-export CTR_EXTRA_BINS="$WL"
+export CTR_EXTRA_BINS="$WL $WORK/bin/wlmix"
 ctr_setup "$WORK/ctr" || { log "ctr_setup failed"; exit 1; }
 ROOT_CGID=$(ctr_cgroup_id /) || exit 1
 TICK_CG=$(_ctr_unified_root)/nsguard-bench-tick

@@ -6,6 +6,7 @@
 #   micro.tsv       vm CONFIG ROUND host WORKLOAD WALL_NS CPU_NS (per operation)
 #   startup.tsv     vm CONFIG ROUND MS_TO_AGENT_START RSS_KB
 #   agent_start-CONFIG.json   the agent's first line (tier, detection)
+#   hookcost.jsonl  run count and mean run time of every program (bpf_stats)
 # Software emulation (TCG) stretches absolute times: only ratios are used.
 set -uo pipefail
 
@@ -48,6 +49,7 @@ start_config() {
 		fi
 		sleep 0.01
 	done
+	[[ $round == hookcost ]] && return 0
 	printf 'vm\t%s\t%s\t%d\t%s\n' "$cfg" "$round" $((($(now_ns) - t0) / 1000000)) \
 		"$(awk '/^VmRSS/ {print $2}' "/proc/$AGENT/status")" >>"$OUT/startup.tsv"
 	[[ -f $OUT/agent_start-$cfg.json ]] || grep -m1 '"agent_start"' "$feed" >"$OUT/agent_start-$cfg.json"
@@ -72,6 +74,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 			"$WORK/w.out" >>"$OUT/micro.tsv"
 		echo "vm-bench: round $r $cfg: $(tr '\n' ' ' <"$WORK/w.out")"
 	done
+done
+# Per-program cost on this tier (kernel.bpf_stats_enabled), as on the host.
+for cfg in audit enforce; do
+	start_config "$cfg" hookcost || { status=1; continue; }
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	"$WORKLOADS" -c 1 getppid:20000 fork:50 exec:20 setns:5000 unshare:200 >/dev/null 2>&1
+	/usr/bin/python3 "$STAGE/hookcost.py" "vm-$cfg" "$AGENT" >>"$OUT/hookcost.jsonl"
+	echo 0 >/proc/sys/kernel/bpf_stats_enabled
+	stop_agent
 done
 rm -rf "$WORK"
 echo "vm-bench: done (status $status)"
