@@ -14,13 +14,14 @@
 #   footprint  RSS, BPF program sizes, map memory, start -> hooks attached
 #   vm      the micro-workloads in a QEMU VM on Debian's 6.1 kernel with BPF LSM
 #           (nsguard's lsm tier): baseline, audit, enforce
-# Writes results.md, results.json and overhead.png to BENCH_OUT (default bench/).
+# Writes results.md, results.json, overhead.png (and raw/, the measurements)
+# to BENCH_OUT (default bench/).
 #
 # Environment:
 #   BENCH_QUICK=1       fewer rounds and iterations (CI; a few minutes)
 #   BENCH_ROUNDS=N      host rounds (default 6, quick 3)
 #   BENCH_CONFIGS=LIST  subset of "baseline audit enforce bpftrace auditd"
-#   BENCH_VM=0          skip the VM part; BENCH_VM_ROUNDS=N (default 4, quick 2)
+#   BENCH_VM=0          skip the VM part; BENCH_VM_ROUNDS=N (default 6, quick 2)
 #   BENCH_MICRO=0       skip the micro-workloads
 #   BENCH_STORM=0       skip the storm; BENCH_STORM_CALLS=N (default 200000, quick 100000)
 #   NSGUARD=PATH        the agent (default ./nsguard, built by `make`)
@@ -45,18 +46,19 @@ if [[ $QUICK == 1 ]]; then
 	VM_COUNTS="getppid:100000 fork:100 exec:40 setns:20000 unshare:400"
 else
 	ROUNDS=${BENCH_ROUNDS:-6}
-	VM_ROUNDS=${BENCH_VM_ROUNDS:-4}
+	VM_ROUNDS=${BENCH_VM_ROUNDS:-6}
 	STORM_CALLS=${BENCH_STORM_CALLS:-200000}
 	HOST_COUNTS="getppid:1000000 fork:1000 exec:250 setns:500000 unshare:10000"
 	CTR_COUNTS="getppid:1000000 fork:1000 exec:250 setns:50000 unshare:5000"
 	RUNC_COUNT=8
-	VM_COUNTS="getppid:200000 fork:200 exec:60 setns:50000 unshare:800"
+	VM_COUNTS="getppid:200000 fork:200 exec:60 setns:50000 unshare:400"
 fi
 read -ra CONFIGS <<<"${BENCH_CONFIGS:-baseline audit enforce bpftrace auditd}"
 NSGUARD=${NSGUARD:-$ROOT/nsguard}
 OUT=${BENCH_OUT:-$BENCH}
 PY=/usr/bin/python3
 CPU=1 # workloads and the storm are pinned here; agents are left to the scheduler
+REPS=5 # each cell's iterations run as REPS timed runs; the fastest counts
 
 WORK=$(mktemp -d /tmp/nsguard-bench.XXXXXX)
 RAW=$WORK/raw
@@ -367,13 +369,13 @@ cell_part() {
 run_micro_cell() {
 	local cfg=$1 round=$2 id
 	# shellcheck disable=SC2086  # counts are word lists
-	cell_part "$cfg" "$round" host "$WL" -c $CPU $HOST_COUNTS
+	cell_part "$cfg" "$round" host "$WL" -c $CPU -r $REPS $HOST_COUNTS
 	id=$(ctr_new_id)
 	# shellcheck disable=SC2086
 	cell_part "$cfg" "$round" container \
-		ctr_run_fg runc "$id" "/nsguard-bench/$id" caps -- /usr/local/bin/workloads -c $CPU $CTR_COUNTS
+		ctr_run_fg runc "$id" "/nsguard-bench/$id" caps -- /usr/local/bin/workloads -c $CPU -r $REPS $CTR_COUNTS
 	cell_part "$cfg" "$round" runc env BENCH_RUNC_BUNDLE="$RUNC_BUNDLE" BENCH_RUNC_ID="$RUNC_ID" \
-		"$WL" -c $CPU "runc:$RUNC_COUNT"
+		"$WL" -c $CPU -r 2 "runc:$RUNC_COUNT"
 }
 
 # What an agent keeps while it runs: memory, BPF programs and maps (from
@@ -553,7 +555,11 @@ echo "$((SECONDS - T_START))" >"$RAW/duration_s"
 printf '%s\n' "quick=$QUICK" "clk_tck=$(getconf CLK_TCK)" "rounds=$ROUNDS" "vm_rounds=$VM_ROUNDS" "storm_calls=$STORM_CALLS" \
 	"host_counts=$HOST_COUNTS" "container_counts=$CTR_COUNTS" "runc_count=$RUNC_COUNT" \
 	"vm_counts=$VM_COUNTS" >"$RAW/params.txt"
+# The raw measurements go with the results: `bench/report.py bench/raw bench`
+# rebuilds the tables from them.
 mkdir -p "$OUT"
+rm -rf "$OUT/raw"
+cp -r "$RAW" "$OUT/raw"
 $PY "$BENCH/report.py" "$RAW" "$OUT" || { log "report failed; raw data in $WORK/raw"; BENCH_KEEP=1; exit 1; }
 panels=$(sed -n 's/^# panels=//p' "$OUT/overhead.dat")
 if ! command -v gnuplot >/dev/null; then

@@ -63,12 +63,18 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		cfg=${CONFIGS[$(((i + r) % ${#CONFIGS[@]}))]}
 		start_config "$cfg" "$r" || { status=1; continue; }
 		# shellcheck disable=SC2086  # COUNTS is a word list
-		if ! "$WORKLOADS" -c 1 $COUNTS >"$WORK/w.out" 2>"$WORK/w.err"; then
-			echo "vm-bench: workloads failed under $cfg:" >&2
+		"$WORKLOADS" -c 1 -r 3 $COUNTS >"$WORK/w.out" 2>"$WORK/w.err"
+		rc=$?
+		if [[ $rc -ne 0 ]]; then
+			echo "vm-bench: workloads failed under $cfg (exit $rc):" >&2
 			cat "$WORK/w.err" >&2
+			dmesg 2>/dev/null | tail -n 5 >&2
 			status=1
 		fi
 		stop_agent
+		# IPC namespaces are freed asynchronously (RCU, a workqueue), slowly
+		# under emulation: let the last cell's go before the next one.
+		sleep 2
 		awk -v c="$cfg" -v r="$r" 'NF == 4 {
 			printf "vm\t%s\t%s\thost\t%s\t%s\t%s\n", c, r, $1, $3, $4 }' \
 			"$WORK/w.out" >>"$OUT/micro.tsv"
