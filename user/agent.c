@@ -61,16 +61,10 @@ static int die(const char *fmt, const char *what, int status)
 	return status;
 }
 
-/* The namespace type an event is mainly about, for the metrics label. */
-static const char *event_ns_type(const struct nsg_event *e)
+/* Metrics label: the type the event is about, as its JSON shows it. */
+static const char *ns_type_label(int t)
 {
-	uint32_t mask = e->type == NSG_EV_SETNS ? e->setns.target_mask : e->reported_mask;
-
-	for (uint32_t pick = mask & NSG_VIOLATION_MASK ? mask & NSG_VIOLATION_MASK : mask, t = 0;
-	     t < NSG_NS_TYPES; t++)
-		if (pick & NSG_BIT(t))
-			return nsg_ns_names[t];
-	return NULL;
+	return t >= 0 ? nsg_ns_names[t] : NULL;
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -86,7 +80,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	a->received[e->type]++;
 	nsg_metrics_count_event(a->metrics, nsg_event_name(e->type), nsg_verdict_name(e->verdict),
-				event_ns_type(e));
+				ns_type_label(nsg_event_primary_ns(e)));
 	nsg_sink_emit(&a->sink, nsg_event_to_json(e, &a->fmt));
 	return 0;
 }
@@ -185,18 +179,6 @@ static void emit_agent_stats(struct agent *a)
 			drop_total);
 }
 
-/* From the hook's registration, when the runtime's state is already gone. */
-static json_t *registered_json(const struct nsg_known_container *k)
-{
-	json_t *pod = k->pod || k->kubernetes_namespace
-			      ? json_pack("{s:s?, s:s?, s:n}", "name", k->pod, "namespace",
-					  k->kubernetes_namespace, "uid")
-			      : json_null();
-
-	return json_pack("{s:s?, s:s?, s:o, s:s?}", "runtime", k->runtime, "name",
-			 k->container_name, "pod", pod, "image", k->image);
-}
-
 /*
  * The `container` object: the runtime's state files first (they know the
  * most); a short-lived container's state may be gone by the time its event
@@ -211,7 +193,7 @@ static json_t *container_json(void *arg, const char *id)
 	if (m)
 		return nsg_metadata_to_json(m);
 	k = nsg_registry_find_id(&a->registry, id);
-	return k ? registered_json(k) : json_null();
+	return k ? nsg_agent_registered_json(k) : json_null();
 }
 
 /* S6: containers that were in host namespaces before the hooks existed. */
@@ -236,8 +218,9 @@ static void report_running_containers(struct agent *a)
 
 		json_object_set_new(o, "container", container_json(a, c->ident.id));
 		nsg_sink_emit(&a->sink, o);
-		nsg_metrics_count_event(a->metrics, "host_ns_running", allowed == reported ? "allowed" : "alert",
-					reported & NSG_BIT(NSG_NS_IPC) ? "ipc" : reported & NSG_BIT(NSG_NS_PID) ? "pid" : NULL);
+		nsg_metrics_count_event(a->metrics, "host_ns_running",
+					allowed == reported ? "allowed" : "alert",
+					ns_type_label(nsg_first_ns_type(reported)));
 		a->startup_reported++;
 	}
 	nsg_scan_free(&scan);

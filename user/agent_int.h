@@ -55,6 +55,8 @@ int nsg_agent_apply_policy(struct agent *a, char *err, size_t errlen);
 void nsg_agent_reload_policy(struct agent *a);
 /* Answers the OCI hook's requests. */
 json_t *nsg_agent_hook_request(void *arg, json_t *state);
+/* The `container` object from a hook registration (runtime state gone). */
+json_t *nsg_agent_registered_json(const struct nsg_known_container *k);
 /* Reports hook calls that found no agent (spooled by nsguard-oci-hook). */
 void nsg_agent_report_missed_hooks(struct agent *a);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "agent_int.h"
+#include "jsonstr.h"
 #include "names.h"
 #include "oci_state.h"
 #include "policy_maps.h"
@@ -71,6 +72,9 @@ static void fill_from_metadata(struct agent *a, struct nsg_known_container *k)
  * Running containers (S6) are known to the registry from the start. The
  * agent's own container (a DaemonSet pod shares the host PID namespace by
  * design) is always exempt: it must be able to restart itself.
+ * This scan runs before the hooks attach (exemptions first); the S6 report
+ * scans again after they attach, so that a container started in between
+ * is seen by one or the other: two scans on purpose.
  */
 static void register_running_containers(struct agent *a)
 {
@@ -156,24 +160,46 @@ void nsg_agent_reload_policy(struct agent *a)
 	emit_policy_event(a, "policy_reloaded", NULL);
 }
 
+/*
+ * Strings from the runtime (annotations, the cgroup path) are bytes: like
+ * comm/exe, invalid UTF-8 is repaired with the exact bytes in `<key>_raw`,
+ * never a silently missing field.
+ */
 static json_t *pod_json(const struct nsg_known_container *k)
 {
+	json_t *pod;
+
 	if (!k->pod && !k->kubernetes_namespace)
 		return json_null();
-	return json_pack("{s:s?, s:s?}", "name", k->pod, "namespace", k->kubernetes_namespace);
+	pod = json_object();
+	nsg_json_set_str_or_null(pod, "name", k->pod);
+	nsg_json_set_str_or_null(pod, "namespace", k->kubernetes_namespace);
+	return pod;
+}
+
+json_t *nsg_agent_registered_json(const struct nsg_known_container *k)
+{
+	json_t *o = json_object(), *pod = pod_json(k);
+
+	if (json_is_object(pod))
+		json_object_set_new(pod, "uid", json_null()); /* the hook is not told it */
+	nsg_json_set_str_or_null(o, "runtime", k->runtime);
+	nsg_json_set_str_or_null(o, "name", k->container_name);
+	json_object_set_new(o, "pod", pod);
+	nsg_json_set_str_or_null(o, "image", k->image);
+	return o;
 }
 
 static void emit_registered(struct agent *a, const struct nsg_known_container *k)
 {
 	json_t *o = nsg_json_agent_event("container_registered");
 
-	json_object_set_new(o, "container_id", k->id[0] ? json_string(k->id) : json_null());
-	json_object_set_new(o, "cgroup", json_string(k->cgroup));
+	nsg_json_set_str_or_null(o, "container_id", k->id[0] ? k->id : NULL);
+	nsg_json_set_str_or_null(o, "cgroup", k->cgroup);
 	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)k->cgroup_id));
 	json_object_set_new(o, "pod", pod_json(k));
-	json_object_set_new(o, "container_name", k->container_name ? json_string(k->container_name)
-								   : json_null());
-	json_object_set_new(o, "image", k->image ? json_string(k->image) : json_null());
+	nsg_json_set_str_or_null(o, "container_name", k->container_name);
+	nsg_json_set_str_or_null(o, "image", k->image);
 	json_object_set_new(o, "allowed_ns", nsg_json_ns_list(k->allowed));
 	nsg_sink_emit(&a->sink, o);
 	nsg_sink_flush(&a->sink);
@@ -183,13 +209,14 @@ json_t *nsg_agent_hook_request(void *arg, json_t *state)
 {
 	struct agent *a = arg;
 	struct nsg_known_container k;
+	struct nsg_container_meta meta;
 	struct nsg_match_input in;
 	char cgroup[512], err[256];
 	json_t *config;
 	int rc;
 
-	if (nsg_oci_state_container(state, &a->cgroups, &k, cgroup, sizeof(cgroup), &config, err,
-				    sizeof(err)))
+	if (nsg_oci_state_container(state, &a->cgroups, &k, &meta, cgroup, sizeof(cgroup), &config,
+				    err, sizeof(err)))
 		return json_pack("{s:b, s:s}", "ok", 0, "error", err);
 	in = nsg_known_match_input(&k);
 	k.allowed = nsg_policy_container_allows(&a->policy, &in);

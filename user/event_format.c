@@ -88,16 +88,17 @@ static void set_common(json_t *o, const struct nsg_event *e, const struct nsg_fo
 	json_object_set_new(o, "ns", nsg_json_ns_inums(e->ns_inum));
 }
 
-/* The target that matters most: a host IPC/PID ns, then any host ns, then the first. */
+/* The target that matters most: a host namespace (IPC/PID first), then the first. */
 static int primary_target(const struct nsg_setns_info *s)
 {
-	uint32_t order[] = { s->target_host & NSG_VIOLATION_MASK, s->target_host, s->target_mask };
+	return nsg_first_ns_type(s->target_host ? s->target_host : s->target_mask);
+}
 
-	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		for (int t = 0; t < NSG_NS_TYPES; t++)
-			if (order[i] & NSG_BIT(t))
-				return t;
-	return -1;
+int nsg_event_primary_ns(const struct nsg_event *e)
+{
+	if (e->type == NSG_EV_SETNS)
+		return primary_target(&e->setns);
+	return nsg_first_ns_type(e->reported_mask);
 }
 
 static json_t *target_json(const struct nsg_setns_info *s, int t)

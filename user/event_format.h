@@ -25,6 +25,8 @@ struct nsg_format_ctx {
 
 /* A new event object with "time" (now) and "event" set. */
 json_t *nsg_json_agent_event(const char *event);
+/* The namespace type an event is mainly about (setns: its `target`), or -1. */
+int nsg_event_primary_ns(const struct nsg_event *e);
 /* A kernel record as a feed object; NULL on allocation failure. */
 json_t *nsg_event_to_json(const struct nsg_event *e, const struct nsg_format_ctx *ctx);
 #define NSG_SCHEMA_VERSION 1

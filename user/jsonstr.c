@@ -104,6 +104,13 @@ static int set_raw(json_t *obj, const char *key, const char *buf, size_t len)
 	return json_object_set_new(obj, rawkey, hex_string(buf, len));
 }
 
+int nsg_json_set_str_or_null(json_t *obj, const char *key, const char *s)
+{
+	if (!s)
+		return json_object_set_new(obj, key, json_null());
+	return nsg_json_set_bytes(obj, key, s, strlen(s));
+}
+
 int nsg_json_set_bytes(json_t *obj, const char *key, const char *buf, size_t maxlen)
 {
 	size_t len = strnlen(buf, maxlen), fixed_len;

@@ -22,5 +22,7 @@ bool nsg_utf8_valid(const char *s, size_t len);
  * Returns 0, or -1 on allocation failure.
  */
 int nsg_json_set_bytes(json_t *obj, const char *key, const char *buf, size_t maxlen);
+/* The same for a NUL-terminated string, or null when s is NULL. */
+int nsg_json_set_str_or_null(json_t *obj, const char *key, const char *s);
 
 #endif

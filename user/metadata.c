@@ -357,6 +357,14 @@ static void meta_from_annotations(struct nsg_container_meta *m, json_t *annot, c
 	meta_from_family(m, annot, kubelet_keys);
 }
 
+void nsg_meta_from_annotations(json_t *annotations, struct nsg_container_meta *m)
+{
+	const char *rt = json_is_object(annotations) ? runtime_from_annotations(annotations) : NULL;
+
+	SET(m, runtime, rt);
+	meta_from_annotations(m, annotations, rt);
+}
+
 /* Marks m found; the first source to find the ID names the runtime. */
 static void found(struct nsg_container_meta *m, json_t *annot, const char *hint,
 		  const char *bundle)

@@ -69,6 +69,15 @@ int nsg_metadata_lookup(const struct nsg_meta_config *cfg, const char *id,
 json_t *nsg_metadata_to_json(const struct nsg_container_meta *m);
 
 /*
+ * What OCI annotations say of a container, read the way every source here
+ * reads them: only in the key family of the runtime that wrote them (a pod
+ * on CRI-O cannot claim a namespace with containerd's keys). Fills the
+ * empty fields of *m: runtime (when the annotations name one), name, pod,
+ * image.
+ */
+void nsg_meta_from_annotations(json_t *annotations, struct nsg_container_meta *m);
+
+/*
  * Cache in front of lookup, not thread-safe. Positive results are kept
  * (least recently used evicted beyond capacity); negative ones are retried
  * after NSG_META_NEG_TTL_MS, because a container's state files may appear

@@ -43,6 +43,14 @@ const char *nsg_create_via_name(uint32_t via)
 	return via == NSG_CREATE_UNSHARE ? "unshare" : "clone";
 }
 
+int nsg_first_ns_type(uint32_t mask)
+{
+	for (int t = 0; t < NSG_NS_TYPES; t++)
+		if (mask & NSG_BIT(t))
+			return t;
+	return -1;
+}
+
 int nsg_ns_type_from_name(const char *name)
 {
 	for (int t = 0; t < NSG_NS_TYPES; t++)

@@ -13,6 +13,11 @@ const char *nsg_event_name(uint32_t type);
 const char *nsg_verdict_name(uint32_t verdict);
 const char *nsg_setns_via_name(uint32_t via);
 const char *nsg_create_via_name(uint32_t via);
+/*
+ * The first type in a mask, or -1. The order of enum nsg_ns_type puts ipc
+ * and pid first, so this is also the most significant one.
+ */
+int nsg_first_ns_type(uint32_t mask);
 /* Index of a namespace type name ("ipc", ...), or -1. */
 int nsg_ns_type_from_name(const char *name);
 

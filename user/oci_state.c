@@ -2,29 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 #include "container.h"
+#include "metadata.h"
 #include "oci_state.h"
 
-static const char *const ns_keys[] = { "io.kubernetes.pod.namespace",
-				       "io.kubernetes.cri.sandbox-namespace", NULL };
-static const char *const pod_keys[] = { "io.kubernetes.pod.name", "io.kubernetes.cri.sandbox-name",
-					NULL };
-static const char *const name_keys[] = { "io.kubernetes.container.name",
-					 "io.kubernetes.cri.container-name", NULL };
-static const char *const image_keys[] = { "io.kubernetes.cri.image-name",
-					  "io.kubernetes.cri-o.ImageName",
-					  "org.opencontainers.image.ref.name", NULL };
+/* Older OCI tooling names the image only here; CRI runtimes use their own keys. */
+static const char *const oci_image_keys[] = { "org.opencontainers.image.ref.name", NULL };
 
-/* Which CRI wrote the annotations; NULL when none did. */
-static const char *runtime_of(json_t *ann)
+/* Non-empty field or NULL: the policy treats NULL as unknown. */
+static char *field_or_null(char *field)
 {
-	static const char *const containerd[] = { "io.kubernetes.cri.container-type", NULL };
-	static const char *const crio[] = { "io.kubernetes.cri-o.ContainerType", NULL };
-
-	if (nsg_annotation(ann, containerd))
-		return "containerd";
-	if (nsg_annotation(ann, crio))
-		return "cri-o";
-	return NULL;
+	return field[0] ? field : NULL;
 }
 
 const char *nsg_annotation(json_t *annotations, const char *const *keys)
@@ -58,8 +45,9 @@ static json_t *bundle_annotations(json_t *state, json_t **config)
 }
 
 int nsg_oci_state_container(json_t *state, const struct nsg_cgroup_mode *mode,
-			    struct nsg_known_container *out, char *cgroup_buf, size_t cgroup_len,
-			    json_t **config, char *err, size_t errlen)
+			    struct nsg_known_container *out, struct nsg_container_meta *meta,
+			    char *cgroup_buf, size_t cgroup_len, json_t **config, char *err,
+			    size_t errlen)
 {
 	json_t *ann = json_object_get(state, "annotations");
 	json_int_t pid = json_integer_value(json_object_get(state, "pid"));
@@ -67,6 +55,7 @@ int nsg_oci_state_container(json_t *state, const struct nsg_cgroup_mode *mode,
 	const char *id = json_string_value(json_object_get(state, "id"));
 
 	memset(out, 0, sizeof(*out));
+	memset(meta, 0, sizeof(*meta));
 	*config = NULL;
 	if (pid <= 0 || nsg_proc_cgroup_path(mode, (int)pid, cgroup_buf, cgroup_len)) {
 		snprintf(err, errlen, "state has no live pid");
@@ -85,10 +74,14 @@ int nsg_oci_state_container(json_t *state, const struct nsg_cgroup_mode *mode,
 		snprintf(out->id, sizeof(out->id), "%s", id);
 	if (!json_is_object(ann) || !json_object_size(ann))
 		ann = bundle_annotations(state, config);
-	out->kubernetes_namespace = (char *)nsg_annotation(ann, ns_keys);
-	out->pod = (char *)nsg_annotation(ann, pod_keys);
-	out->container_name = (char *)nsg_annotation(ann, name_keys);
-	out->image = (char *)nsg_annotation(ann, image_keys);
-	out->runtime = runtime_of(ann);
+	/* The same reading as the runtime-state lookup: policy sees what events show. */
+	nsg_meta_from_annotations(ann, meta);
+	if (!meta->image[0] && nsg_annotation(ann, oci_image_keys))
+		snprintf(meta->image, sizeof(meta->image), "%s", nsg_annotation(ann, oci_image_keys));
+	out->kubernetes_namespace = field_or_null(meta->pod_namespace);
+	out->pod = field_or_null(meta->pod_name);
+	out->container_name = field_or_null(meta->name);
+	out->image = field_or_null(meta->image);
+	out->runtime = field_or_null(meta->runtime);
 	return 0;
 }

@@ -16,6 +16,7 @@ static void known_free(struct nsg_known_container *c)
 	free(c->pod);
 	free(c->container_name);
 	free(c->image);
+	free(c->runtime);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -52,7 +53,7 @@ struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
 	slot->pod = dup_or_null(c->pod);
 	slot->container_name = dup_or_null(c->container_name);
 	slot->image = dup_or_null(c->image);
-	slot->runtime = c->runtime;
+	slot->runtime = dup_or_null(c->runtime);
 	slot->allowed = c->allowed;
 	slot->always_allowed = c->always_allowed;
 	return slot;

@@ -22,7 +22,7 @@ struct nsg_known_container {
 	char *pod;
 	char *container_name;
 	char *image;
-	const char *runtime;    /* static string, or NULL */
+	char *runtime;
 	uint32_t allowed;       /* what the current policy allows it */
 	uint32_t always_allowed; /* whatever the policy says (the agent's own container) */
 };

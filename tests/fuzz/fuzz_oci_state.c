@@ -98,6 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nsg_match_input in;
 	char cgroup[512], err[256], *text;
 	json_t *state, *config = NULL;
+	struct nsg_container_meta meta;
 	uint32_t allowed;
 	int rc;
 
@@ -127,8 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	err[0] = '\0';
-	rc = nsg_oci_state_container(state, &mode, &k, cgroup, sizeof(cgroup), &config, err,
-				     sizeof(err));
+	rc = nsg_oci_state_container(state, &mode, &k, &meta, cgroup, sizeof(cgroup), &config,
+				     err, sizeof(err));
 	if (rc) {
 		FUZZ_CHECK(rc == -1 && err[0], "failure without a message (rc %d)", rc);
 		FUZZ_CHECK(config == NULL, "failure left a config behind");
@@ -146,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_str("container_name", k.container_name);
 	check_str("image", k.image);
 	FUZZ_CHECK(!k.runtime || strcmp(k.runtime, "containerd") == 0 ||
-			   strcmp(k.runtime, "cri-o") == 0,
+			   strcmp(k.runtime, "cri-o") == 0 || strcmp(k.runtime, "podman") == 0,
 		   "runtime '%s'", k.runtime);
 
 	/* As nsg_known_match_input() (user/registry.c) and the hook request do. */
