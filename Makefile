@@ -38,8 +38,10 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
 .DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
 -include tests/fuzz/fuzz.mk
 -include deploy/static.mk
+-include bench/bench.mk
 .PHONY: all deps clean vmlinux test vmtest unit-bins unit-test integration-test run install asan
 
 all: deps nsguard nsguard-oci-hook

@@ -6,5 +6,5 @@
 .PHONY: bench
 
 bench: all
-	$(Q)scripts/deps.sh --test
+	$(Q)scripts/deps.sh --bench
 	$(Q)bench/run.sh

@@ -242,9 +242,18 @@ a = footprint_summary.get("audit", {})
 peak = max([a.get("rss_kb_at_start", 0), a.get("peak_rss_kb_micro", 0), a.get("peak_rss_kb_after_storm", 0)]) or None
 targets.append({"target": "agent RSS ≤ 8 MiB (peak VmHWM)", "limit": 8192, "value": peak,
                 "status": verdict(peak, 8192)})
+attach = [[float(x) for x in row[:4]] for row in read_tsv("attach.tsv") if len(row) >= 4]
+attach_summary = None
+if attach:
+    attach_summary = {k: statistics.median(r[i] for r in attach) for i, k in
+                      enumerate(("probed_ms", "loaded_ms", "attached_ms", "agent_start_line_ms"))}
+    attach_summary["samples"] = len(attach)
+am = attach_summary["attached_ms"] if attach_summary else None
+targets.append({"target": "hooks attached ≤ 200 ms after start (quiet system, agent's clock, median)",
+                "limit": 200, "value": am, "status": verdict(am, 200)})
 st = ready_summary.get("host/audit")
-targets.append({"target": "hooks attached ≤ 200 ms after start (agent_start line, median)", "limit": 200,
-                "value": st["median_ms"] if st else None,
+targets.append({"target": "hooks attached ≤ 200 ms after start (agent_start line while a ticker churns IPC namespaces, median)",
+                "limit": 200, "value": st["median_ms"] if st else None,
                 "status": verdict(st["median_ms"] if st else None, 200)})
 
 results = {
@@ -257,6 +266,7 @@ results = {
     "storm": storms,
     "agent_cpu_pct_during_workloads": agent_cpu_summary,
     "startup_vm": ready_summary.get("vm/audit"),
+    "startup_quiet": attach_summary,
     "footprint": footprint_summary,
     "footprint_detail": footprint,
     "hook_cost": hookcost,
@@ -407,6 +417,15 @@ if footprint_summary:
     ]
     for label, fn in lines:
         w(f"| {label} | " + " | ".join(cell(c, fn) for c in cols) + " |")
+    if attach_summary:
+        q = attach_summary
+        w("")
+        w(f"nsguard start-up on a quiet system (median of {q['samples']}; the agent's own clock from "
+          f"`main`, in `agent_start.startup`): probe done {q['probed_ms']:.0f} ms, BPF object loaded "
+          f"and verified {q['loaded_ms']:.0f} ms, **hooks attached {q['attached_ms']:.0f} ms**; "
+          f"spawn → `agent_start` line in the file {q['agent_start_line_ms']:.0f} ms. The rows above "
+          "are taken while a ticker creates an IPC namespace every millisecond (the attach probe), "
+          "which slows BPF loading down.")
     a = fp("audit")
     if a:
         w("")

@@ -410,6 +410,32 @@ run_micro() {
 	done
 }
 
+# --- start-up on a quiet system ----------------------------------------------
+
+# Start -> hooks attached, nothing else running: the agent's own clock
+# (agent_start.startup.attached_ms, from main) and the wall time from spawn
+# to the agent_start line. The micro rounds measure the same under load.
+measure_attach() {
+	local i t0 feed=$WORK/attach.feed pid ms
+	for i in 1 2 3 4 5; do
+		rm -f "$feed"
+		t0=$(now_ns)
+		"$NSGUARD" --no-hook --no-startup-scan --stats-interval 0 --output "$feed" 2>>"$WORK/attach.err" &
+		pid=$!
+		until grep -q '"agent_start"' "$feed" 2>/dev/null; do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.002
+		done
+		ms=$((($(now_ns) - t0) / 1000000))
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		grep '"agent_start"' "$feed" | $PY -c 'import json,sys; s=json.load(sys.stdin)["startup"]
+print("\t".join(str(s[k]) for k in ("probed_ms","loaded_ms","attached_ms")), end="")' >>"$RAW/attach.tsv" &&
+			printf '\t%s\n' "$ms" >>"$RAW/attach.tsv"
+	done
+	log "start-up (quiet): $(cut -f3 "$RAW/attach.tsv" | paste -sd' ') ms to attached"
+}
+
 # --- storm --------------------------------------------------------------------
 
 proc_cpu_ticks() { # PID... -> utime+stime summed (clock ticks)
@@ -539,6 +565,7 @@ prepare_runc || { log "runc bundle does not run"; exit 1; }
 sleep 100000 &
 HELPER_PID=$!
 
+measure_attach
 if [[ ${BENCH_MICRO:-1} == 1 ]]; then
 	run_micro
 	log "micro done after $((SECONDS - T_START)) s"

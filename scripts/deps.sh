@@ -7,17 +7,25 @@ BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev l
 	libevent-dev
 	libcmocka-dev libclang-rt-14-dev make gcc libc6-dev pkg-config)
 TEST_PKGS=(runc crun podman busybox-static jq util-linux iproute2 procps
-	qemu-system-x86 xz-utils python3-yaml)
+	qemu-system-x86 xz-utils python3-yaml valgrind)
+# `make bench`: the alternatives it compares against, and the chart.
+BENCH_PKGS=(bpftrace auditd gnuplot-nox)
 
+# --test: also what the tests need; --bench: that and the benchmark's.
+test=0
 want=("${BUILD_PKGS[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-	want+=("${TEST_PKGS[@]}")
-fi
+case "${1:-}" in
+--test) test=1 ;;
+--bench) test=1 want+=("${BENCH_PKGS[@]}") ;;
+"") ;;
+*) echo "usage: $0 [--test|--bench]" >&2; exit 2 ;;
+esac
+[[ $test == 1 ]] && want+=("${TEST_PKGS[@]}")
 
 # The VM suite's guest kernel: Debian's current stock kernel package,
 # resolved at run time (a no-op once it is cached).
 fetch_vm_kernel() {
-	[[ "${1:-}" == "--test" ]] || return 0
+	[[ $test == 1 ]] || return 0
 	"$(dirname "$0")/../tests/vm/fetch-kernel.sh" "${NSGUARD_VM_CACHE:-/var/cache/nsguard-vm}" >/dev/null
 }
 
@@ -27,7 +35,7 @@ for pkg in "${want[@]}"; do
 		missing+=("$pkg")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
-	fetch_vm_kernel "$@"
+	fetch_vm_kernel
 	exit 0
 fi
 
@@ -39,4 +47,4 @@ echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq "${missing[@]}" >/dev/null
-fetch_vm_kernel "$@"
+fetch_vm_kernel
