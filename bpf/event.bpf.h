@@ -7,25 +7,54 @@
 #include "nsinfo.bpf.h"
 #include <bpf/bpf_core_read.h>
 
-/*
- * A failed reservation is never silent: it is counted per CPU and type.
- * Only exec events carry `exe` (the record's tail); the others are shorter.
- */
-static __always_inline struct nsg_event *nsg_event_reserve(__u32 type)
+/* Violations get their own ring: informational floods cannot fill it. */
+static __always_inline __u32 nsg_event_class(__u32 verdict, __u32 reported)
 {
+	if (!reported || verdict == NSG_VERDICT_ALLOWED)
+		return NSG_CLASS_INFO;
+	return NSG_CLASS_VIOLATION;
+}
+
+/*
+ * A failed reservation is never silent: it is counted per CPU, class and
+ * type. Only exec events carry `exe` (the record's tail); the others are
+ * shorter.
+ */
+static __always_inline struct nsg_event *nsg_event_reserve(__u32 type, __u32 cls)
+{
+	struct nsg_scratch *s;
 	struct nsg_event *e;
+	__u32 slot, zero = 0;
 	__u64 *lost;
 
-	if (type == NSG_EV_HOST_NS_EXEC)
-		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	else
-		e = bpf_ringbuf_reserve(&events, NSG_EVENT_SIZE_NO_EXE, 0);
-
-	if (e) {
-		ring_avail_bytes = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-		return e;
+	/*
+	 * The class goes through memory on purpose: branching on a value the
+	 * verifier can trace back to the namespace masks makes those masks
+	 * "precise", and 6.1's verifier then explores every mask combination
+	 * (over a million instructions). Read back, it is just a number.
+	 */
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return NULL;
+	s->event_class = cls;
+	cls = *(volatile __u32 *)&s->event_class;
+	if (cls == NSG_CLASS_VIOLATION) {
+		if (type == NSG_EV_HOST_NS_EXEC)
+			e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		else
+			e = bpf_ringbuf_reserve(&events, NSG_EVENT_SIZE_NO_EXE, 0);
+		if (e)
+			ring_avail_bytes = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	} else {
+		if (type == NSG_EV_HOST_NS_EXEC)
+			e = bpf_ringbuf_reserve(&info_events, sizeof(*e), 0);
+		else
+			e = bpf_ringbuf_reserve(&info_events, NSG_EVENT_SIZE_NO_EXE, 0);
 	}
-	lost = bpf_map_lookup_elem(&drops, &type);
+	if (e)
+		return e;
+	slot = NSG_DROP_SLOT(cls & 1, type & (NSG_EV_MAX - 1));
+	lost = bpf_map_lookup_elem(&drops, &slot);
 	if (lost)
 		*lost += 1;
 	return NULL;

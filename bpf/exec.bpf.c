@@ -50,7 +50,7 @@ int BPF_PROG(nsg_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 		return 0;
 	/* Kill first: a full ring buffer must not delay or prevent it. */
 	nsg_signal_enforce(&d);
-	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC);
+	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC, nsg_event_class(nsg_verdict(&d), d.reported));
 	if (!e)
 		return 0;
 	nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);

@@ -49,7 +49,7 @@ int BPF_PROG(nsg_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	nsg_decide(shared, exempt, &d);
 	if (!d.blocked)
 		return 0; /* reported, if at all, once the exec is done (exec.bpf.c) */
-	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC);
+	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC, NSG_CLASS_VIOLATION);
 	if (e) {
 		nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);
 		e->verdict = NSG_VERDICT_BLOCKED;

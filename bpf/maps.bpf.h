@@ -52,6 +52,11 @@ struct nsg_events_map {
 	__uint(max_entries, 1 << 22); /* userspace resizes: --ring-size */
 };
 
+struct nsg_info_events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* userspace resizes: --info-ring-size */
+};
+
 struct nsg_drops_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NSG_DROP_SLOTS);
@@ -69,6 +74,7 @@ struct nsg_container_cache_map {
 struct nsg_scratch {
 	char cgname[NSG_CGNAME_MAX];
 	char exe[NSG_EXE_LEN]; /* zero-padded key for exempt_exes */
+	__u32 event_class;     /* see nsg_event_reserve() */
 };
 
 struct nsg_scratch_map {
@@ -117,6 +123,18 @@ struct nsg_exempt_procs_map {
 	__type(value, __u32);
 };
 
+/*
+ * --pin: which build and configuration the pinned objects belong to (a hash
+ * userspace writes). No program reads it; a restarted agent adopts the
+ * pinned hooks only when its own hash matches.
+ */
+struct nsg_pin_meta_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+
 struct nsg_pending_unshare_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NSG_PENDING_MAX);
@@ -140,12 +158,14 @@ const volatile __u32 host_ns_inum[NSG_NS_TYPES] __weak = {
 };
 /* v1 subsystem id whose hierarchy identifies containers; -1 = cgroup v2. */
 const volatile int cgroup_v1_subsys __weak = -1;
-/* Bytes waiting in the ring buffer when the last event was reserved (metrics). */
+/* Bytes waiting in the violations ring when its last event was reserved (metrics). */
 __u64 ring_avail_bytes __weak;
 /* enum nsg_tier in force; NONE in audit mode (nothing blocks). */
 const volatile __u32 enforce_tier __weak = NSG_TIER_NONE;
 
+/* Violations (alert, blocked, killed); `info_events` takes the rest. */
 struct nsg_events_map events __weak SEC(".maps");
+struct nsg_info_events_map info_events __weak SEC(".maps");
 struct nsg_drops_map drops __weak SEC(".maps");
 struct nsg_container_cache_map container_cache __weak SEC(".maps");
 struct nsg_scratch_map scratch __weak SEC(".maps");
@@ -156,5 +176,6 @@ struct nsg_policy_cfg_map policy_cfg __weak SEC(".maps");
 struct nsg_exempt_cgroups_map exempt_cgroups __weak SEC(".maps");
 struct nsg_exempt_exes_map exempt_exes __weak SEC(".maps");
 struct nsg_exempt_procs_map exempt_procs __weak SEC(".maps");
+struct nsg_pin_meta_map pin_meta __weak SEC(".maps");
 
 #endif /* NSGUARD_MAPS_BPF_H */

@@ -35,7 +35,7 @@ static __always_inline void nsg_emit_create(struct task_struct *creator,
 	__u64 cgid;
 	int t;
 
-	e = nsg_event_reserve(NSG_EV_NS_CREATE);
+	e = nsg_event_reserve(NSG_EV_NS_CREATE, NSG_CLASS_INFO);
 	if (!e)
 		return;
 	cgid = nsg_task_container(creator, &c);

@@ -171,7 +171,7 @@ static __always_inline void nsg_setns_end(int ret)
 	nsg_setns_decide(task, cgid, p, ret, &d);
 	/* Kill first: a full ring buffer must not delay or prevent it. */
 	nsg_signal_enforce(&d);
-	e = nsg_event_reserve(NSG_EV_SETNS);
+	e = nsg_event_reserve(NSG_EV_SETNS, nsg_event_class(nsg_verdict(&d), d.reported));
 	if (e) {
 		nsg_event_fill_current(e, NSG_EV_SETNS, task, cgid, &c);
 		e->verdict = nsg_verdict(&d);

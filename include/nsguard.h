@@ -150,7 +150,19 @@ struct nsg_event {
 #define NSG_EXEMPT_CGROUPS_MAX 16384
 #define NSG_EXEMPT_EXES_MAX 1024
 
-/* Ring-buffer reservation failures, per CPU, indexed by event type. */
-#define NSG_DROP_SLOTS NSG_EV_MAX
+/*
+ * Events travel in two rings by class, so a flood of informational events
+ * (ns_create, benign setns, allowed) cannot crowd out a violation (alert,
+ * blocked, killed).
+ */
+enum nsg_event_class {
+	NSG_CLASS_VIOLATION = 0,
+	NSG_CLASS_INFO,
+	NSG_CLASSES,
+};
+
+/* Ring-buffer reservation failures, per CPU: slot = class * NSG_EV_MAX + type. */
+#define NSG_DROP_SLOTS (NSG_CLASSES * NSG_EV_MAX)
+#define NSG_DROP_SLOT(cls, type) ((cls) * NSG_EV_MAX + (type))
 
 #endif /* NSGUARD_H */

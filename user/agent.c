@@ -27,6 +27,8 @@
 #include "timefmt.h"
 
 #define POLL_TIMEOUT_MS 100
+#define BUSY_BATCH 64
+#define BUSY_TICK_NS 1000000
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t exit_signal;
@@ -101,6 +103,26 @@ static json_t *host_ns_json(const struct agent *a)
 	return json_pack("{s:s, s:o}", "source", source, "inums", nsg_json_ns_inums(a->host.inum));
 }
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static double round1(double ms)
+{
+	return (double)(long long)(ms * 10.0 + 0.5) / 10.0;
+}
+
+/* Where start-up time goes: the probe's trial loads, verification, attach. */
+static json_t *startup_json(const struct agent *a)
+{
+	return json_pack("{s:f, s:f, s:f}", "probed_ms", round1(a->clock.probed), "loaded_ms",
+			 round1(a->clock.loaded), "attached_ms", round1(a->clock.attached));
+}
+
 static void emit_agent_start(struct agent *a)
 {
 	json_t *o = nsg_json_agent_event("agent_start");
@@ -120,6 +142,12 @@ static void emit_agent_start(struct agent *a)
 	json_object_set_new(o, "host_ns", host_ns_json(a));
 	json_object_set_new(o, "cgroup_hierarchy", json_string(cg));
 	json_object_set_new(o, "ring_size", json_integer((json_int_t)a->cfg->ring_size));
+	json_object_set_new(o, "info_ring_size", json_integer((json_int_t)a->cfg->info_ring_size));
+	json_object_set_new(o, "pinned", a->cfg->pin ? json_pack("{s:s, s:b, s:b}", "path", a->cfg->pin_path,
+								 "adopted", a->pin.adopted, "replaced",
+								 a->pin.replaced)
+						     : json_null());
+	json_object_set_new(o, "startup", startup_json(a));
 	nsg_sink_emit(&a->sink, o);
 	nsg_sink_flush(&a->sink);
 }
@@ -136,6 +164,25 @@ static json_t *per_type_counts(const unsigned long long *counts, unsigned long l
 	return o;
 }
 
+struct drop_counts {
+	unsigned long long by_type[NSG_EV_MAX];
+	unsigned long long by_class[NSG_CLASSES];
+};
+
+/* The kernel counts per class and type; reports want both sums. */
+static void read_drops(struct agent *a, struct drop_counts *d)
+{
+	unsigned long long slot[NSG_DROP_SLOTS] = {0};
+
+	memset(d, 0, sizeof(*d));
+	nsg_read_drops(a->skel, slot);
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++) {
+			d->by_type[t] += slot[NSG_DROP_SLOT(c, t)];
+			d->by_class[c] += slot[NSG_DROP_SLOT(c, t)];
+		}
+}
+
 static void update_gauges(struct agent *a, const unsigned long long *drops)
 {
 	for (int t = 1; t < NSG_EV_MAX; t++)
@@ -147,23 +194,27 @@ static void update_gauges(struct agent *a, const unsigned long long *drops)
 /* Metrics stay current between stats lines. */
 static void refresh_metrics(struct agent *a)
 {
-	unsigned long long drops[NSG_DROP_SLOTS] = {0};
+	struct drop_counts d;
 
 	if (!a->metrics)
 		return;
-	nsg_read_drops(a->skel, drops);
-	update_gauges(a, drops);
+	read_drops(a, &d);
+	update_gauges(a, d.by_type);
 }
 
 static void emit_agent_stats(struct agent *a)
 {
-	unsigned long long drops[NSG_DROP_SLOTS] = {0}, ev_total, drop_total;
+	unsigned long long ev_total, drop_total;
 	json_t *o = nsg_json_agent_event("agent_stats");
+	struct drop_counts d;
 
-	nsg_read_drops(a->skel, drops);
-	update_gauges(a, drops);
+	read_drops(a, &d);
+	update_gauges(a, d.by_type);
 	json_object_set_new(o, "events", per_type_counts(a->received, &ev_total));
-	json_object_set_new(o, "drops", per_type_counts(drops, &drop_total));
+	json_object_set_new(o, "drops", per_type_counts(d.by_type, &drop_total));
+	json_object_set_new(o, "drops_by_class",
+			    json_pack("{s:I, s:I}", "violation", (json_int_t)d.by_class[NSG_CLASS_VIOLATION],
+				      "info", (json_int_t)d.by_class[NSG_CLASS_INFO]));
 	json_object_set_new(o, "events_total", json_integer((json_int_t)ev_total));
 	json_object_set_new(o, "drops_total", json_integer((json_int_t)drop_total));
 	json_object_set_new(o, "host_ns_running", json_integer((json_int_t)a->startup_reported));
@@ -175,8 +226,9 @@ static void emit_agent_stats(struct agent *a)
 	nsg_sink_emit(&a->sink, o);
 	nsg_sink_flush(&a->sink);
 	if (drop_total)
-		fprintf(stderr, "nsguard: %llu events lost: ring buffer full (raise --ring-size)\n",
-			drop_total);
+		fprintf(stderr, "nsguard: events lost, ring buffer full: %llu violations "
+			"(raise --ring-size), %llu informational (raise --info-ring-size)\n",
+			d.by_class[NSG_CLASS_VIOLATION], d.by_class[NSG_CLASS_INFO]);
 }
 
 /*
@@ -187,11 +239,11 @@ static void emit_agent_stats(struct agent *a)
 static json_t *container_json(void *arg, const char *id)
 {
 	struct agent *a = arg;
-	const struct nsg_container_meta *m = nsg_meta_cache_get(a->meta, id);
+	json_t *m = nsg_meta_cache_get_json(a->meta, id);
 	const struct nsg_known_container *k;
 
 	if (m)
-		return nsg_metadata_to_json(m);
+		return m;
 	k = nsg_registry_find_id(&a->registry, id);
 	return k ? nsg_agent_registered_json(k) : json_null();
 }
@@ -239,12 +291,30 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as write errors */
 }
 
+/*
+ * Under a flood, sleeping in epoll means one wakeup (an IPI from the
+ * producing CPU) per event or two. Once a poll returns a full batch, the
+ * agent reads on a 1 ms tick instead: thousands of events per wakeup, and
+ * events wait at most a tick. A short batch returns it to epoll.
+ */
+static int consume_after_pause(struct ring_buffer *rb)
+{
+	struct timespec tick = { .tv_nsec = BUSY_TICK_NS };
+
+	nanosleep(&tick, NULL);
+	return ring_buffer__consume(rb);
+}
+
 static int poll_until_stopped(struct agent *a)
 {
 	time_t next_stats = a->started + a->cfg->stats_interval, last_refresh = 0;
 
+	bool busy = false;
+
 	while (!exiting) {
-		int n = ring_buffer__poll(a->rb, POLL_TIMEOUT_MS);
+		int n = busy ? consume_after_pause(a->rb) : ring_buffer__poll(a->rb, POLL_TIMEOUT_MS);
+
+		busy = n >= BUSY_BATCH;
 
 		if (n < 0 && n != -EINTR)
 			return die("ring buffer poll failed: %s", strerror(-n), 1);
@@ -315,8 +385,10 @@ static int open_metadata(struct agent *a)
 static int prepare(struct agent *a, char *err, size_t errlen)
 {
 	if (nsg_agent_load_policy(a, err, errlen) ||
-	    nsg_probe_run(&a->probe, err, errlen) ||
-	    nsg_choose_tier(a->cfg, &a->probe, &a->tier, err, errlen) ||
+	    nsg_probe_run(&a->probe, err, errlen))
+		return -1;
+	a->clock.probed = ms_since(&a->clock.t0);
+	if (nsg_choose_tier(a->cfg, &a->probe, &a->tier, err, errlen) ||
 	    nsg_hostns_init(&a->host, a->cfg->host_ns_pid, err, errlen) ||
 	    nsg_cgroup_mode_detect(&a->cgroups, err, errlen) ||
 	    open_sink(a, err, errlen))
@@ -345,6 +417,8 @@ static int start(struct agent *a)
 		.host = &a->host,
 		.cgroups = &a->cgroups,
 		.ring_size = a->cfg->ring_size,
+		.info_ring_size = a->cfg->info_ring_size,
+		.pin = a->cfg->pin ? &a->pin : NULL,
 		.tier = a->tier.tier,
 		/* Audit mode loads nothing that blocks: it cannot block by mistake. */
 		.enforce = nsg_agent_enforcing(a),
@@ -354,12 +428,20 @@ static int start(struct agent *a)
 	a->skel = nsg_load(&lo, err, sizeof(err));
 	if (!a->skel)
 		return die("%s", err, 1);
+	a->clock.loaded = ms_since(&a->clock.t0);
 	/* Policy and exemptions are in place before the first hook fires. */
-	if (nsg_agent_apply_policy(a, err, sizeof(err)) || nsg_attach(a->skel, err, sizeof(err)))
+	if (nsg_agent_apply_policy(a, err, sizeof(err))) {
+		if (lo.pin)
+			nsg_pin_abort(lo.pin);
 		return die("%s", err, 1);
+	}
+	if (nsg_attach(a->skel, lo.pin, err, sizeof(err)))
+		return die("%s", err, 1);
+	a->clock.attached = ms_since(&a->clock.t0);
+	/* Violations first: each poll drains their ring before the other. */
 	a->rb = ring_buffer__new(nsg_events_fd(a->skel), handle_event, a, NULL);
-	if (!a->rb)
-		return die("%s", "cannot open the ring buffer", 1);
+	if (!a->rb || ring_buffer__add(a->rb, nsg_info_events_fd(a->skel), handle_event, a))
+		return die("%s", "cannot open the ring buffers", 1);
 	a->started = time(NULL);
 	emit_agent_start(a);
 	nsg_metrics_set_version(a->metrics, "0.1.0");
@@ -379,6 +461,8 @@ static void teardown(struct agent *a)
 	nsg_registry_free(&a->registry);
 	nsg_policy_free(&a->policy);
 	ring_buffer__free(a->rb);
+	if (a->cfg->pin)
+		nsg_pin_release(&a->pin, a->skel); /* the hooks outlive the agent */
 	nsg_unload(a->skel);
 	nsg_exe_cache_free(&a->exes);
 	nsg_sink_close(&a->sink); /* safe on a sink that never opened */
@@ -386,10 +470,12 @@ static void teardown(struct agent *a)
 
 int nsg_agent_run(const struct nsg_config *cfg)
 {
-	struct agent a = { .cli = cfg, .cfg = cfg, .hook = { .fd = -1 } };
+	struct agent a = { .cli = cfg, .cfg = cfg, .hook = { .fd = -1 },
+			   .pin = { .dir = cfg->pin_path, .lock_fd = -1 } };
 	char err[512];
 	int status;
 
+	clock_gettime(CLOCK_MONOTONIC, &a.clock.t0);
 	if (!cfg->verbose)
 		libbpf_set_print(libbpf_quiet);
 	if (prepare(&a, err, sizeof(err))) {
@@ -400,7 +486,9 @@ int nsg_agent_run(const struct nsg_config *cfg)
 	status = start(&a);
 	if (status == 0) {
 		status = poll_until_stopped(&a);
-		/* Detach first: nothing can arrive after the final counts. */
+		/* Detach first: nothing can arrive after the final counts (unless pinned). */
+		if (cfg->pin)
+			nsg_pin_release(&a.pin, a.skel);
 		nsg_detach(a.skel);
 		ring_buffer__consume(a.rb);
 		emit_agent_stats(&a);

@@ -14,6 +14,7 @@
 #include "metadata.h"
 #include "metrics.h"
 #include "output.h"
+#include "pin.h"
 #include "policy.h"
 #include "probe.h"
 #include "registry.h"
@@ -39,9 +40,15 @@ struct agent {
 	struct nsg_format_ctx fmt;
 	struct nsguard_bpf *skel;
 	struct ring_buffer *rb;
+	struct nsg_pin pin;
 	unsigned long long received[NSG_EV_MAX];
 	unsigned long long startup_reported;
 	time_t started;
+	struct startup_clock {
+		/* Milliseconds since nsg_agent_run: when each start-up step ended. */
+		double probed, loaded, attached;
+		struct timespec t0;
+	} clock;
 };
 
 bool nsg_agent_enforcing(const struct agent *a);

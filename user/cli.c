@@ -38,6 +38,10 @@ enum {
 	OPT_NO_HOOK,
 	OPT_METRICS_ADDR,
 	OPT_STORAGE_ROOT,
+	OPT_INFO_RING_SIZE,
+	OPT_PIN,
+	OPT_PIN_PATH,
+	OPT_CLEANUP,
 };
 
 static const struct argp_option options[] = {
@@ -53,7 +57,13 @@ static const struct argp_option options[] = {
 	{ "stats-interval", OPT_STATS_INTERVAL, "SEC", 0,
 	  "Emit agent_stats every SEC seconds (default 60; 0: only at exit)", 0 },
 	{ "ring-size", OPT_RING_SIZE, "BYTES", 0,
-	  "Ring buffer size, a power of two >= 4096; K/M suffixes (default 4M)", 0 },
+	  "Ring buffer for violations, a power of two >= 4096; K/M suffixes (default 4M)", 0 },
+	{ "info-ring-size", OPT_INFO_RING_SIZE, "BYTES", 0,
+	  "Ring buffer for informational events (ns_create, benign setns, allowed; default 1M)", 0 },
+	{ "pin", OPT_PIN, NULL, 0,
+	  "Pin hooks and maps in bpffs: enforcement outlives the agent, a restart adopts them", 0 },
+	{ "pin-path", OPT_PIN_PATH, "DIR", 0, "bpffs directory for --pin (default " NSG_DEFAULT_PIN_PATH ")", 0 },
+	{ "cleanup", OPT_CLEANUP, NULL, 0, "Remove what --pin left in bpffs (hooks detach) and exit", 0 },
 	{ "no-startup-scan", OPT_NO_STARTUP_SCAN, NULL, 0,
 	  "Do not report containers already running in host namespaces at start", 0 },
 	{ "policy", OPT_POLICY, "FILE", 0, "Policy file (YAML); default: the embedded policy", 0 },
@@ -273,6 +283,17 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 				    arg, "");
 		cfg->ring_size = v;
 		return 0;
+	case OPT_INFO_RING_SIZE:
+		if (parse_size(arg, &v) || !is_pow2(v) || v < 4096)
+			return fail(ps, "--info-ring-size: '%s' is not a power of two between 4K and 1G%s",
+				    arg, "");
+		cfg->info_ring_size = v;
+		return 0;
+	case OPT_PIN_PATH:
+		if (arg[0] != '/')
+			return fail(ps, "--pin-path: '%s' is not an absolute path%s", arg, "");
+		cfg->pin_path = arg;
+		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
 }
@@ -315,6 +336,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_NO_STARTUP_SCAN:
 		cfg->startup_scan = false;
 		return 0;
+	case OPT_PIN:
+		cfg->pin = true;
+		return 0;
+	case OPT_CLEANUP:
+		cfg->command = NSG_CMD_CLEANUP;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0 && strcmp(arg, "scan") == 0) {
 			cfg->command = NSG_CMD_SCAN;
@@ -335,6 +362,8 @@ void nsg_config_defaults(struct nsg_config *cfg)
 	cfg->format = NSG_FMT_JSON;
 	cfg->stats_interval = NSG_DEFAULT_STATS_INTERVAL;
 	cfg->ring_size = NSG_DEFAULT_RING_SIZE;
+	cfg->info_ring_size = NSG_DEFAULT_INFO_RING_SIZE;
+	cfg->pin_path = NSG_DEFAULT_PIN_PATH;
 	cfg->startup_scan = true;
 	cfg->mode = NSG_MODE_AUDIT;
 	cfg->enforcer = NSG_ENFORCER_AUTO;

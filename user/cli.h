@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN, NSG_CMD_CHECK_POLICY };
+enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN, NSG_CMD_CHECK_POLICY, NSG_CMD_CLEANUP };
 enum nsg_format { NSG_FMT_JSON, NSG_FMT_TEXT };
 enum nsg_mode { NSG_MODE_AUDIT, NSG_MODE_ENFORCE };
 enum nsg_enforcer { NSG_ENFORCER_AUTO, NSG_ENFORCER_LSM, NSG_ENFORCER_SIGNAL, NSG_ENFORCER_NONE };
@@ -29,7 +29,10 @@ struct nsg_config {
 	const char *output_socket; /* unix-socket stream for local consumers */
 	int host_ns_pid;           /* 0: the initial namespaces */
 	unsigned int stats_interval; /* seconds; 0: only at exit */
-	unsigned long ring_size;   /* bytes, a power of two */
+	unsigned long ring_size;   /* violations ring, bytes, a power of two */
+	unsigned long info_ring_size; /* informational events ring */
+	bool pin;                  /* keep hooks and maps pinned across restarts */
+	const char *pin_path;      /* bpffs directory for --pin and --cleanup */
 	bool startup_scan;
 	bool verbose;
 	bool help;
@@ -37,6 +40,8 @@ struct nsg_config {
 
 #define NSG_DEFAULT_STATS_INTERVAL 60
 #define NSG_DEFAULT_RING_SIZE (4UL << 20)
+#define NSG_DEFAULT_INFO_RING_SIZE (1UL << 20)
+#define NSG_DEFAULT_PIN_PATH "/sys/fs/bpf/nsguard"
 #define NSG_DEFAULT_HOOK_SOCKET "/run/nsguard/hook.sock"
 #define NSG_EXIT_USAGE 2
 

@@ -64,10 +64,16 @@ struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t er
 	}
 	configure(skel, o);
 	choose_programs(skel, o);
-	step = "size the ring buffer of";
+	step = "size the ring buffers of";
 	rc = bpf_map__set_max_entries(skel->maps.events, (__u32)o->ring_size);
+	if (!rc)
+		rc = bpf_map__set_max_entries(skel->maps.info_events, (__u32)o->info_ring_size);
 	if (rc)
 		goto fail;
+	if (o->pin && nsg_pin_before_load(o->pin, skel, err, errlen)) {
+		nsguard_bpf__destroy(skel);
+		return NULL;
+	}
 	step = "load";
 	rc = nsguard_bpf__load(skel);
 	if (rc)
@@ -75,17 +81,29 @@ struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t er
 	return skel;
 fail:
 	snprintf(err, errlen, "failed to %s the BPF programs: %s%s", step, strerror(-rc),
-		 " (run with -v for libbpf's log)");
+		 o->pin && o->pin->adopted ? " (pinned maps do not match: nsguard --cleanup)"
+					   : " (run with -v for libbpf's log)");
+	if (o->pin)
+		nsg_pin_abort(o->pin);
 	nsguard_bpf__destroy(skel); /* detaches whatever did attach */
 	return NULL;
 }
 
-int nsg_attach(struct nsguard_bpf *skel, char *err, size_t errlen)
+int nsg_attach(struct nsguard_bpf *skel, struct nsg_pin *pin, char *err, size_t errlen)
 {
-	int rc = nsguard_bpf__attach(skel);
+	int rc;
 
+	if (pin && pin->adopted)
+		return 0;
+	rc = nsguard_bpf__attach(skel);
 	if (rc) {
 		snprintf(err, errlen, "failed to attach the BPF programs: %s", strerror(-rc));
+	} else if (pin && nsg_pin_after_attach(pin, skel, err, errlen)) {
+		rc = -1;
+	}
+	if (rc) {
+		if (pin)
+			nsg_pin_abort(pin);
 		nsguard_bpf__detach(skel);
 	}
 	return rc;
@@ -117,6 +135,11 @@ double nsg_ring_fill(struct nsguard_bpf *skel, unsigned long ring_size)
 int nsg_events_fd(struct nsguard_bpf *skel)
 {
 	return bpf_map__fd(skel->maps.events);
+}
+
+int nsg_info_events_fd(struct nsguard_bpf *skel)
+{
+	return bpf_map__fd(skel->maps.info_events);
 }
 
 void nsg_detach(struct nsguard_bpf *skel)

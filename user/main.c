@@ -4,6 +4,7 @@
 #include "agent.h"
 #include "cli.h"
 #include "policy.h"
+#include "pin.h"
 #include "scan_cmd.h"
 
 /* --check-policy FILE: the agent's own parser, nothing loaded. */
@@ -38,5 +39,11 @@ int main(int argc, char **argv)
 		return nsg_scan_command(&cfg);
 	if (cfg.command == NSG_CMD_CHECK_POLICY)
 		return check_policy(cfg.policy_path);
+	if (cfg.command == NSG_CMD_CLEANUP) {
+		if (nsg_pin_cleanup(cfg.pin_path, err, sizeof(err)) == 0)
+			return 0;
+		fprintf(stderr, "nsguard: %s\n", err);
+		return 1;
+	}
 	return nsg_agent_run(&cfg);
 }

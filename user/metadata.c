@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -753,6 +754,7 @@ struct meta_entry {
 	uint32_t prev, next;       /* LRU list, most recent at head */
 	uint32_t chain;            /* hash bucket chain */
 	struct nsg_container_meta meta;
+	json_t *json;              /* meta as JSON, built once, shared by events */
 };
 
 struct nsg_meta_cache {
@@ -820,6 +822,8 @@ void nsg_meta_cache_free(struct nsg_meta_cache *c)
 {
 	if (!c)
 		return;
+	for (uint32_t i = 0; i < c->used; i++)
+		json_decref(c->e[i].json);
 	free(c->e);
 	free(c->bucket);
 	free(c);
@@ -902,6 +906,8 @@ static uint32_t take_slot(struct nsg_meta_cache *c)
 static void refresh(struct nsg_meta_cache *c, struct meta_entry *e, uint64_t now)
 {
 	c->stats.lookups++;
+	json_decref(e->json);
+	e->json = NULL;
 	nsg_metadata_lookup(&c->cfg, e->id, &e->meta);
 	e->positive = e->meta.found;
 	e->checked_ms = now;
@@ -936,4 +942,17 @@ const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, co
 	}
 	lru_push_head(c, i);
 	return e->positive ? &e->meta : NULL;
+}
+
+json_t *nsg_meta_cache_get_json(struct nsg_meta_cache *c, const char *id)
+{
+	const struct nsg_container_meta *m = nsg_meta_cache_get(c, id);
+	struct meta_entry *e;
+
+	if (!m)
+		return NULL;
+	e = (struct meta_entry *)((char *)m - offsetof(struct meta_entry, meta));
+	if (!e->json)
+		e->json = nsg_metadata_to_json(m);
+	return json_incref(e->json);
 }

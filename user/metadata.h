@@ -94,6 +94,11 @@ struct nsg_meta_cache *nsg_meta_cache_new(const struct nsg_meta_config *cfg, siz
  * valid until the next call on c.
  */
 const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, const char *id);
+/*
+ * The same as a `container` JSON object: a new reference to one object the
+ * cache builds once per container (events share it; never modify it).
+ */
+json_t *nsg_meta_cache_get_json(struct nsg_meta_cache *c, const char *id);
 void nsg_meta_cache_free(struct nsg_meta_cache *c);
 
 /* For tests: a clock in milliseconds (default CLOCK_MONOTONIC), and counters. */

@@ -68,6 +68,9 @@ struct nsg_sink {
 	dev_t sock_dev;
 	ino_t sock_ino;
 	struct nsg_sink_client client[NSG_SINK_MAX_CLIENTS];
+
+	char *buf; /* the line being written, reused */
+	size_t buf_cap;
 };
 
 /* Returns 0, or -1 with a one-line reason in err. stdout or an append-only file, no rotation. */

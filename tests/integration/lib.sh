@@ -103,9 +103,13 @@ expect_json() {
 	fi
 }
 
+# NSG_TEST_ONLY=REGEX runs only the matching cases (development; never in CI).
 check() {
 	local name=$1
 	shift
+	if [[ -n ${NSG_TEST_ONLY:-} && ! $name =~ $NSG_TEST_ONLY ]]; then
+		return 0
+	fi
 	printf '[ RUN  ] %s\n' "$name"
 	if "$@"; then
 		PASSED=$((PASSED + 1))

@@ -188,7 +188,7 @@ t_clone_ns_create() {
 t_setns_storm() {
 	local id calls=10000 agent delivered dropped
 	agent_start storm_default || return 1
-	agent_start storm_small --ring-size 16K || return 1
+	agent_start storm_small --info-ring-size 16K || return 1
 	id=$(ctr_new_id)
 	ctr_run runc "$id" "$(docker_cg "$id")" caps -- sleep 120 || return 1
 	ctr_exec runc "$id" --caps -- /usr/local/bin/setns_storm $calls ||
@@ -201,7 +201,7 @@ t_setns_storm() {
 		log "$agent: $delivered delivered + $dropped dropped of $calls"
 		[[ $((delivered + dropped)) -eq $calls ]] || return 1
 	done
-	# The small ring must really have overflowed, or the test proved nothing.
+	# The small (info) ring must really have overflowed, or the test proved nothing.
 	[[ $dropped -gt 0 ]] || { log "16K ring never overflowed"; return 1; }
 }
 

@@ -97,24 +97,108 @@ t_unblocked_type_alerts() {
 }
 
 # Enforcement does not wait for userspace: with the agent stopped (SIGSTOP)
-# and its ring buffer full, a violation is still stopped, and the lost
+# and its violations ring full, a violation is still stopped, and the lost
 # events are counted once it runs again.
 t_enforced_while_agent_frozen() {
-	local id lost
+	local id lost i
 	agent_start frozen --mode enforce --ring-size 4K || return 1
 	kill -STOP "${AGENT_PID[frozen]}" || return 1
-	# A 4K ring holds a handful of events: these fill it.
-	for _ in $(seq 1 40); do unshare --uts true; done
-	id=$(ctr_new_id)
-	run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo escaped
+	# A 4K ring holds a handful of exec violations: these fill it. Each of
+	# these containers must be stopped too.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		id=$(ctr_new_id)
+		run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo escaped
+		[[ $RUN_OUT != *escaped* ]] || { kill -CONT "${AGENT_PID[frozen]}"; log "entrypoint $i ran"; return 1; }
+		expect_stopped "host-IPC container $i while the agent was frozen" ||
+			{ kill -CONT "${AGENT_PID[frozen]}"; return 1; }
+	done
 	kill -CONT "${AGENT_PID[frozen]}"
 	agent_stop frozen || return 1
-	[[ $RUN_OUT != *escaped* ]] || { log "entrypoint ran: $RUN_OUT"; return 1; }
-	expect_stopped "host-IPC container while the agent was frozen" || return 1
-	# The violation's own event was lost, and the loss is on the record.
-	lost=$(jq -s '[.[] | select(.event == "agent_stats")] | last | .drops.host_ns_exec' \
-		"$(feed frozen)")
-	[[ $lost -ge 1 ]] || { log "ring never full: host_ns_exec drops $lost"; return 1; }
+	# Violations were lost, and the loss is on the record, by class.
+	lost=$(jq -s '[.[] | select(.event == "agent_stats")] | last |
+		[.drops.host_ns_exec, .drops_by_class.violation] | min' "$(feed frozen)")
+	[[ $lost -ge 1 ]] || { log "ring never full: violation drops $lost"; return 1; }
+}
+
+# Never blind: a flood of informational events fills their own ring, not
+# the violations'. The agent is frozen, a 4K info ring is flooded with
+# ns_create events, then a violation: its event arrives, the flood's drops
+# are counted as info, none as violation.
+t_violation_survives_info_flood() {
+	local id ev stats i
+	agent_start flood --mode enforce --info-ring-size 4K || return 1
+	kill -STOP "${AGENT_PID[flood]}" || return 1
+	for i in $(seq 1 60); do unshare --uts true; done
+	id=$(ctr_new_id)
+	run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo escaped
+	kill -CONT "${AGENT_PID[flood]}"
+	expect_stopped "host-IPC container during the flood" || return 1
+	ev=$(wait_event flood ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" ".verdict == \"$(want_verdict)\"" || return 1
+	agent_stop flood || return 1
+	stats=$(jq -c -s '[.[] | select(.event == "agent_stats")] | last' "$(feed flood)")
+	expect_json "$stats" '.drops_by_class.info >= 1 and .drops_by_class.violation == 0 and
+		.drops.ns_create >= 1'
+}
+
+# Waits (bounded) until no nsguard program is loaded: FD release is async.
+wait_no_nsg_programs() {
+	local deadline=$((SECONDS + 15))
+	while bpftool prog list 2>/dev/null | grep -q ' name nsg_'; do
+		((SECONDS < deadline)) || { log "nsguard programs still loaded"; return 1; }
+		sleep 0.1
+	done
+}
+
+# --pin: kill -9 the agent and the hooks stay (a violation is still
+# stopped); a restart adopts them (no second set of programs) and events
+# resume; --cleanup removes them and the same container then runs.
+pinned_enforcement_steps() {
+	local pins=$1 id ev n_before n_after
+	agent_start pinned --mode enforce --pin --pin-path "$pins" || return 1
+	ev=$(wait_event pinned '.event == "agent_start"') || return 1
+	expect_json "$ev" ".pinned.adopted == false" || return 1
+	n_before=$(bpftool prog list | grep -c ' name nsg_')
+	kill -KILL "${AGENT_PID[pinned]}"
+	wait "${AGENT_PID[pinned]}" 2>/dev/null
+	unset "AGENT_PID[pinned]"
+	id=$(ctr_new_id)
+	run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo escaped
+	[[ $RUN_OUT != *escaped* ]] || { log "agent down: entrypoint ran"; return 1; }
+	expect_stopped "host-IPC container with the agent killed" || return 1
+
+	agent_start pinned2 --mode enforce --pin --pin-path "$pins" || return 1
+	ev=$(wait_event pinned2 '.event == "agent_start"') || return 1
+	expect_json "$ev" ".pinned.adopted == true" || return 1
+	n_after=$(bpftool prog list | grep -c ' name nsg_')
+	[[ $n_after -eq $n_before ]] || { log "programs: $n_before before, $n_after after adoption"; return 1; }
+	# The event of the violation while it was down waited in the pinned ring.
+	wait_event pinned2 ".event == \"host_ns_exec\" and .container_id == \"$id\"" >/dev/null || return 1
+	id=$(ctr_new_id)
+	run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo escaped
+	expect_stopped "host-IPC container after adoption" || return 1
+	ev=$(wait_event pinned2 ".event == \"host_ns_exec\" and .container_id == \"$id\"") || return 1
+	expect_json "$ev" ".verdict == \"$(want_verdict)\"" || return 1
+	agent_stop pinned2 || return 1
+
+	"$NSGUARD" --cleanup --pin-path "$pins" 2>>"$WORK/cleanup.stderr" || { log "--cleanup failed"; return 1; }
+	[[ ! -e $pins ]] || { log "$pins still there"; return 1; }
+	wait_no_nsg_programs || return 1
+	id=$(ctr_new_id)
+	run_capture ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- echo cleaned
+	[[ $RUN_RC -eq 0 && $RUN_OUT == *cleaned* ]] || { log "after cleanup: $RUN_OUT"; return 1; }
+}
+
+t_pinned_enforcement() {
+	local pins=/sys/fs/bpf/nsguard-test-$$ rc=0
+	pinned_enforcement_steps "$pins" || rc=1
+	# Pinned enforcement left behind would stop every later test's containers.
+	if [[ -e $pins ]]; then
+		agent_stop pinned
+		agent_stop pinned2
+		"$NSGUARD" --cleanup --pin-path "$pins" 2>/dev/null
+	fi
+	return $rc
 }
 
 t_tier_reported() {
@@ -157,4 +241,8 @@ run_enforcement_suite() {
 	check "$ENFORCE_TIER g: agent stopped, the same container starts" t_alert_only ""
 	check "$ENFORCE_TIER: enforced with the agent frozen and its ring full" \
 		t_enforced_while_agent_frozen
+	check "$ENFORCE_TIER: a violation's event survives a flood of info events" \
+		t_violation_survives_info_flood
+	check "$ENFORCE_TIER: --pin: enforced while the agent is killed, adopted, cleaned up" \
+		t_pinned_enforcement
 }
