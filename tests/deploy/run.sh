@@ -27,6 +27,12 @@ py=python3
 mk=(make --no-print-directory)
 grep -q 'deploy/static.mk' Makefile || mk+=(-f Makefile -f deploy/static.mk)
 
+# The agent never shells out: no exec, system or popen in what it imports
+# (the dynamic build; the static one has no import table to read).
+check "agent imports no exec/system/popen" bash -c \
+	"test -x .output/nsguard && ! nm -D --undefined-only .output/nsguard |
+	 grep -wE '(system|popen|execv|execve|execvp|execl|execlp|execle|fexecve|posix_spawnp?)'"
+
 check "make static" "${mk[@]}" static
 if [[ -x $bin ]]; then
 	check "static ELF: no program interpreter" bash -c "! readelf -lW $bin | grep -q INTERP"

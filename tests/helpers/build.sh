@@ -12,6 +12,6 @@ src=$(cd "$(dirname "$0")" && pwd)
 CC=${CC:-gcc}
 
 mkdir -p "$out"
-for helper in pidfd_setns setns_storm clone_ns; do
+for helper in pidfd_setns setns_storm clone_ns evade; do
 	$CC -static -O2 -Wall -Wextra -Werror -o "$out/$helper" "$src/$helper.c"
 done

@@ -96,8 +96,31 @@ static void test_bad_values(void **state)
 	expect_error(PARSE(&cfg, err, "--ring-size", "3000"), err, "--ring-size");
 	expect_error(PARSE(&cfg, err, "--ring-size", "1000K"), err, "--ring-size");
 	expect_error(PARSE(&cfg, err, "--ring-size", "2048"), err, "--ring-size");
+	expect_error(PARSE(&cfg, err, "--info-ring-size", "5K"), err, "--info-ring-size");
+	expect_error(PARSE(&cfg, err, "--pin-path", "relative/dir"), err, "--pin-path");
 	expect_error(PARSE(&cfg, err, "frobnicate"), err, "'frobnicate'");
 	expect_error(PARSE(&cfg, err, "scan", "extra"), err, "'extra'");
+}
+
+static void test_pin_options(void **state)
+{
+	struct nsg_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&cfg, err, "-o", "/tmp/x"), 0);
+	assert_false(cfg.pin);
+	assert_string_equal(cfg.pin_path, NSG_DEFAULT_PIN_PATH);
+	assert_int_equal(cfg.info_ring_size, NSG_DEFAULT_INFO_RING_SIZE);
+	assert_int_equal(PARSE(&cfg, err, "--pin", "--pin-path", "/sys/fs/bpf/x", "--info-ring-size",
+			       "64K"),
+			 0);
+	assert_true(cfg.pin);
+	assert_string_equal(cfg.pin_path, "/sys/fs/bpf/x");
+	assert_int_equal(cfg.info_ring_size, 64 * 1024);
+	assert_int_equal(cfg.command, NSG_CMD_AGENT);
+	assert_int_equal(PARSE(&cfg, err, "--cleanup"), 0);
+	assert_int_equal(cfg.command, NSG_CMD_CLEANUP);
 }
 
 int main(void)
@@ -107,6 +130,7 @@ int main(void)
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_enforcement_options),
+		cmocka_unit_test(test_pin_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -20,6 +20,8 @@ source "$ROOT/tests/integration/lib.sh"
 source "$ROOT/tests/lib/enforce_cases.sh"
 # shellcheck source=tests/integration/production_cases.sh
 source "$ROOT/tests/integration/production_cases.sh"
+# shellcheck source=tests/evasion/cases.sh
+source "$ROOT/tests/evasion/cases.sh"
 
 WORK=$(mktemp -d /tmp/nsguard-vm.XXXXXX)
 case ,${VM_LSM:-}, in
@@ -30,7 +32,7 @@ esac
 sleep 3600 &
 HOST_HELPER=$!
 trap 'agent_stop_all; kill "$HOST_HELPER" 2>/dev/null; ctr_teardown' EXIT
-export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/setns_storm $HELPERS/clone_ns"
+export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/setns_storm $HELPERS/clone_ns $HELPERS/evade"
 ctr_setup "$WORK/ctr" || exit 1
 HOST_IPC=$(stat -L -c %i /proc/self/ns/ipc)
 
@@ -63,6 +65,7 @@ check "$ENFORCE_TIER: detect setns via anon-inode pidfd (6.1)" t_detect_setns pi
 agent_stop detect || FAILED=$((FAILED + 1))
 
 run_enforcement_suite || FAILED=$((FAILED + 1))
+run_evasion_suite || FAILED=$((FAILED + 1))
 
 # The OCI hook exemption on this tier: the allowlisted container starts,
 # another one is stopped the tier's way (EPERM on lsm, SIGKILL on signal).

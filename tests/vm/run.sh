@@ -18,7 +18,7 @@ stage() {
 		cp "$NSGUARD" "$STAGE/nsguard" &&
 		cp "$(dirname "$NSGUARD")/nsguard-oci-hook" "$STAGE/nsguard-oci-hook" &&
 		"$ROOT/tests/helpers/build.sh" "$STAGE/helpers" &&
-		cp -r "$ROOT/tests/lib" "$STAGE/tests/" &&
+		cp -r "$ROOT/tests/lib" "$ROOT/tests/evasion" "$STAGE/tests/" &&
 		cp "$ROOT/tests/integration/lib.sh" "$ROOT/tests/integration/production_cases.sh" \
 			"$STAGE/tests/integration/" &&
 		cp "$ROOT/tests/vm/enforce-job.sh" "$STAGE/tests/vm/"
