@@ -13,5 +13,10 @@ CC=${CC:-gcc}
 
 mkdir -p "$out"
 for helper in pidfd_setns setns_storm clone_ns evade; do
-	$CC -static -O2 -Wall -Wextra -Werror -o "$out/$helper" "$src/$helper.c"
+	case $helper in
+	evade) extra=-pthread ;; # thread-setns
+	*) extra= ;;
+	esac
+	# shellcheck disable=SC2086 # $extra: zero or one word
+	$CC -static -O2 -Wall -Wextra -Werror $extra -o "$out/$helper" "$src/$helper.c"
 done

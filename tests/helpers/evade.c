@@ -4,33 +4,53 @@
  * a host namespace past nsguard (tests/evasion/). Static, so it runs in a
  * busybox rootfs.
  *
- *   thread-setns NSFILE          setns() from a second thread
- *   scm-send SOCK NSFILE         (host) serve NSFILE's fd over SCM_RIGHTS, once
- *   scm-recv SOCK                (container) receive that fd and setns() it
- *   setns-path PATH [TYPES]      open PATH (a symlink, a bind mount) and setns()
- *   execveat PATH [ARGS]         execveat(dirfd, name)
- *   execveat-empty PATH [ARGS]   execveat(O_PATH fd, "", AT_EMPTY_PATH)
- *   fexecve PATH [ARGS]          open + fexecve
- *   memfd PATH [ARGS]            copy PATH into a memfd and fexecve that
- *   clone3-exec PATH [ARGS]      a clone3() child execs PATH
- *   vfork-exec PATH [ARGS]       a vfork() child execs PATH
- *   clone3-setns NSFILE          a clone3() child calls setns()
- *   nested-pidns NSFILE          PID 1 of a new PID namespace calls setns()
- *   nested-cgroup CGDIR NSFILE   move into CGDIR/evade (created), then setns()
- *   comm-setns HEXNAME NSFILE    set comm to HEXNAME's bytes, then setns()
+ *   thread-setns NSFILE           setns(fd, 0) from a second thread
+ *   scm-send SOCK NSFILE [SECS]   (host) open NSFILE, listen on SOCK (0777),
+ *                                 print "listening", send the fd over
+ *                                 SCM_RIGHTS to one client; exit 1 when none
+ *                                 comes within SECS (default 30)
+ *   scm-recv SOCK                 (container) receive that fd, setns(fd, 0)
+ *   setns-path PATH [TYPES]       open PATH (a symlink, a bind mount), setns();
+ *                                 TYPES: comma list of ipc,pid,net,mnt,uts,
+ *                                 user,cgroup,time (default 0: any type)
+ *   execveat PATH [ARGS...]       execveat(dirfd of dirname, basename)
+ *   execveat-empty PATH [ARGS...] execveat(O_PATH fd, "", AT_EMPTY_PATH)
+ *   fexecve PATH [ARGS...]        open(O_RDONLY) + fexecve
+ *   memfd PATH [ARGS...]          copy PATH (symlinks followed) into a memfd,
+ *                                 fexecve that
+ *   clone3-exec PATH [ARGS...]    a clone3() child execs PATH, parent waits
+ *   vfork-exec PATH [ARGS...]     a vfork() child execs PATH, parent waits
+ *   clone3-setns NSFILE           a clone3() child does setns(fd, 0)
+ *   nested-pidns NSFILE           open NSFILE, unshare(CLONE_NEWPID), fork:
+ *                                 the child (PID 1 there, prints "pid=1")
+ *                                 does setns(fd, 0)
+ *   nested-cgroup CGDIR NSFILE    open NSFILE, move into CGDIR/evade (made if
+ *                                 missing; CGDIR must be a writable cgroup
+ *                                 dir), print "cgroup=moved", setns(fd, 0)
+ *   comm-setns HEXNAME NSFILE     comm := HEXNAME's bytes (1..15, via
+ *                                 PR_SET_NAME; 00 ends it), setns(fd, 0)
  *
- * Output: every setns() prints "setns=0" or "setns=-1 errno=N (msg)"; a
- * waited-for child "child=exit:N" or "child=signal:N"; a failed exec
- * "exec=-1 errno=N (msg)". stdout is unbuffered: a SIGKILL loses nothing.
- * Exit 0 when the operation succeeded, 1 when it failed, 2 on bad usage.
- * For exec subcommands argv[0] is PATH's basename (busybox picks its applet);
- * PATH may be given as hex:HEXBYTES, for names no config.json can carry.
+ * Output (stdout, unbuffered, so a SIGKILL loses nothing): every setns()
+ * "setns=0" or "setns=-1 errno=N (msg)"; a waited-for child "child=exit:N"
+ * or "child=signal:N"; a failed exec "exec=-1 errno=N (msg)"; other failed
+ * steps "open=", "recv=", "unshare=", "cgroup=", "comm=" the same way.
+ * Exit 0 when the operation succeeded, 1 when it failed, 2 on bad usage (one
+ * line on stderr). A successful exec exits as the new program does; a parent
+ * exits 0 only when its child exited 0. SIGKILL (signal tier) shows as exit
+ * 137 or child=signal:9, EPERM (lsm tier) as errno=1 and exit 1.
+ *
+ * Exec subcommands: argv[0] is PATH's basename, ARGS are argv[1..], so a
+ * busybox link picks its applet by name ("memfd /bin/true"), and busybox
+ * itself takes the applet from ARGS ("memfd /bin/busybox true"). PATH may be
+ * written hex:HEXBYTES, for names that no config.json can carry.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <limits.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,18 +66,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef SYS_execveat
+#define SYS_execveat 322
+#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
 extern char **environ;
 
-static int usage(void)
+static const char *subcommands =
+	"thread-setns|scm-send|scm-recv|setns-path|execveat|execveat-empty|fexecve|memfd|"
+	"clone3-exec|vfork-exec|clone3-setns|nested-pidns|nested-cgroup|comm-setns";
+
+/* "WHAT=-1 errno=N (msg)" for the errno of the step that failed; returns 1. */
+static int fail(const char *what, int e)
 {
-	fprintf(stderr, "usage: evade thread-setns|scm-send|scm-recv|setns-path|execveat|"
-			"execveat-empty|fexecve|memfd|clone3-exec|vfork-exec|clone3-setns|"
-			"nested-pidns|nested-cgroup|comm-setns ARGS...\n");
-	return 2;
+	printf("%s=-1 errno=%d (%s)\n", what, e, strerror(e));
+	return 1;
 }
 
 static int parse_types(const char *list)
@@ -68,28 +97,49 @@ static int parse_types(const char *list)
 	} t[] = { { "ipc", CLONE_NEWIPC }, { "pid", CLONE_NEWPID },	  { "net", CLONE_NEWNET },
 		  { "mnt", CLONE_NEWNS },   { "uts", CLONE_NEWUTS },	  { "user", CLONE_NEWUSER },
 		  { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME } };
-	char *copy = strdup(list), *tok, *save = NULL;
+	char copy[128], *tok, *save = NULL;
 	int flags = 0;
 
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+	if (snprintf(copy, sizeof(copy), "%s", list) >= (int)sizeof(copy))
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 			if (strcmp(tok, t[i].name) == 0)
-				flags |= t[i].flag;
-	free(copy);
-	return flags;
+				break;
+		if (i == sizeof(t) / sizeof(t[0]))
+			return -1;
+		flags |= t[i].flag;
+	}
+	return flags ? flags : -1;
+}
+
+/* HEX -> at most max bytes in out, NUL-terminated; the length, or -1. */
+static int hex_decode(const char *hex, char *out, size_t max)
+{
+	size_t len = strlen(hex) / 2;
+
+	if (strlen(hex) % 2 || len == 0 || len > max)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char pair[3] = { hex[2 * i], hex[2 * i + 1], 0 };
+
+		if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]))
+			return -1;
+		out[i] = (char)strtoul(pair, NULL, 16);
+	}
+	out[len] = '\0';
+	return (int)len;
 }
 
 /* setns(fd, flags) and its result line; 0 on success. */
 static int report_setns(int fd, int flags)
 {
-	int rc = setns(fd, flags);
-	int e = errno;
-
-	if (rc == 0)
-		printf("setns=0\n");
-	else
-		printf("setns=-1 errno=%d (%s)\n", e, strerror(e));
-	return rc == 0 ? 0 : 1;
+	if (setns(fd, flags) != 0)
+		return fail("setns", errno);
+	printf("setns=0\n");
+	return 0;
 }
 
 static int open_or_fail(const char *path, int flags)
@@ -97,7 +147,7 @@ static int open_or_fail(const char *path, int flags)
 	int fd = open(path, flags | O_CLOEXEC);
 
 	if (fd < 0)
-		printf("open=-1 errno=%d (%s) %s\n", errno, strerror(errno), path);
+		fail("open", errno);
 	return fd;
 }
 
@@ -108,19 +158,23 @@ static int setns_file(const char *path, int flags)
 	return fd < 0 ? 1 : report_setns(fd, flags);
 }
 
+/* --- setns from elsewhere than the main thread of a plain process --- */
+
 static void *thread_main(void *arg)
 {
 	return (void *)(long)setns_file(arg, 0);
 }
 
-static int cmd_thread_setns(int n, char **argv)
+static int cmd_thread_setns(char **argv)
 {
 	pthread_t t;
 	void *ret;
+	int e = pthread_create(&t, NULL, thread_main, argv[0]);
 
-	(void)n;
-	if (pthread_create(&t, NULL, thread_main, argv[0]) || pthread_join(t, &ret))
-		return 1;
+	if (e)
+		return fail("pthread_create", e);
+	if ((e = pthread_join(t, &ret)))
+		return fail("pthread_join", e);
 	return (int)(long)ret;
 }
 
@@ -128,66 +182,95 @@ static int unix_addr(const char *path, struct sockaddr_un *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(a->sun_path))
+	if (strlen(path) >= sizeof(a->sun_path)) {
+		fprintf(stderr, "evade: socket path too long: %s\n", path);
 		return -1;
+	}
 	strcpy(a->sun_path, path);
 	return 0;
 }
 
-static int cmd_scm_send(int n, char **argv)
+static int listen_at(const char *path)
 {
-	(void)n;
 	struct sockaddr_un a;
+	int s;
+
+	if (unix_addr(path, &a))
+		return -1;
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unlink(path);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || chmod(path, 0777) ||
+	    listen(s, 1)) {
+		fail("listen", errno);
+		return -1;
+	}
+	return s;
+}
+
+static int send_fd(int s, int fd)
+{
 	char byte = 'x', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
 			    .msg_controllen = sizeof(ctl) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	int nsfd = open_or_fail(argv[1], O_RDONLY), ls, cs;
 
-	if (nsfd < 0 || unix_addr(argv[0], &a))
-		return 1;
-	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	unlink(argv[0]);
-	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof(a)) || chmod(argv[0], 0777) ||
-	    listen(ls, 1)) {
-		perror("evade scm-send");
-		return 1;
-	}
-	printf("listening\n");
-	alarm(30); /* no client: give up instead of hanging a test */
-	cs = accept(ls, NULL, NULL);
-	if (cs < 0)
-		return 1;
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &nsfd, sizeof(int));
-	if (sendmsg(cs, &m, 0) != 1)
-		return 1;
-	close(cs);
-	unlink(argv[0]);
-	return 0;
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(s, &m, MSG_NOSIGNAL) == 1 ? 0 : fail("send", errno);
 }
 
-static int cmd_scm_recv(int n, char **argv)
+static int cmd_scm_send(char **argv)
 {
-	(void)n;
+	int secs = argv[2] ? atoi(argv[2]) : 30, nsfd, ls, cs, rc;
+	struct pollfd p;
+
+	if (secs <= 0) {
+		fprintf(stderr, "usage: evade scm-send SOCK NSFILE [SECS>0]\n");
+		return 2;
+	}
+	if ((nsfd = open_or_fail(argv[1], O_RDONLY)) < 0 || (ls = listen_at(argv[0])) < 0)
+		return 1;
+	printf("listening\n");
+	p = (struct pollfd){ .fd = ls, .events = POLLIN };
+	rc = poll(&p, 1, secs * 1000);
+	if (rc <= 0) {
+		if (rc == 0)
+			fprintf(stderr, "evade scm-send: no client within %d s\n", secs);
+		else
+			fail("poll", errno);
+		unlink(argv[0]);
+		return 1;
+	}
+	cs = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+	unlink(argv[0]);
+	if (cs < 0)
+		return fail("accept", errno);
+	rc = send_fd(cs, nsfd);
+	close(cs);
+	return rc;
+}
+
+static int cmd_scm_recv(char **argv)
+{
 	struct sockaddr_un a;
 	char byte, ctl[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
 			    .msg_controllen = sizeof(ctl) };
 	struct cmsghdr *c;
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fd;
+	int s, fd;
 
-	if (s < 0 || unix_addr(argv[0], &a) || connect(s, (struct sockaddr *)&a, sizeof(a)) ||
-	    recvmsg(s, &m, 0) != 1) {
-		printf("recv=-1 errno=%d (%s)\n", errno, strerror(errno));
+	if (unix_addr(argv[0], &a))
 		return 1;
-	}
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) ||
+	    recvmsg(s, &m, MSG_CMSG_CLOEXEC) != 1)
+		return fail("recv", errno);
 	c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_type != SCM_RIGHTS) {
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
 		printf("recv=-1 no fd\n");
 		return 1;
 	}
@@ -195,102 +278,107 @@ static int cmd_scm_recv(int n, char **argv)
 	return report_setns(fd, 0);
 }
 
-static int cmd_setns_path(int n, char **argv)
+static int cmd_setns_path(char **argv)
 {
-	return setns_file(argv[0], n > 1 ? parse_types(argv[1]) : 0);
+	int flags = argv[1] ? parse_types(argv[1]) : 0;
+
+	if (flags < 0) {
+		fprintf(stderr, "usage: evade setns-path PATH [ipc|pid|net|mnt|uts|user|cgroup|time,...]\n");
+		return 2;
+	}
+	return setns_file(argv[0], flags);
 }
 
-/* "hex:2f62..." -> the bytes, in place (the result is never longer). */
-static void decode_hex_path(char *arg)
-{
-	size_t n = 0;
-	unsigned int b;
+/* --- exec variants --- */
 
-	if (strncmp(arg, "hex:", 4))
-		return;
-	for (const char *h = arg + 4; h[0] && h[1] && sscanf(h, "%2x", &b) == 1; h += 2)
-		arg[n++] = (char)b;
-	arg[n] = '\0';
+static char exec_path[PATH_MAX];	/* PATH, hex: decoded */
+static char *exec_name;		/* its basename (in exec_path): argv[0] */
+
+/* PATH -> exec_path, argv[0] := basename; argv is then the new program's. */
+static int exec_prepare(char **argv)
+{
+	char *slash;
+
+	if (strncmp(argv[0], "hex:", 4) == 0) {
+		if (hex_decode(argv[0] + 4, exec_path, sizeof(exec_path) - 1) < 0)
+			return -1;
+	} else if (snprintf(exec_path, sizeof(exec_path), "%s", argv[0]) >= (int)sizeof(exec_path)) {
+		return -1;
+	}
+	slash = strrchr(exec_path, '/');
+	exec_name = slash ? slash + 1 : exec_path;
+	if (!exec_name[0])
+		return -1;
+	argv[0] = exec_name;
+	return 0;
 }
 
-/* argv for an exec of PATH: basename(PATH), then ARGS. */
-static char **exec_argv(char **argv)
+static int cmd_execveat(char **argv)
 {
-	static char name[256];
-
-	snprintf(name, sizeof(name), "%s", argv[0]);
-	argv[0] = basename(name);
-	return argv;
-}
-
-static int exec_failed(void)
-{
-	printf("exec=-1 errno=%d (%s)\n", errno, strerror(errno));
-	return 1;
-}
-
-static int cmd_execveat(int n, char **argv)
-{
-	char dir[4096], file[256];
+	char dir[PATH_MAX];
 	int dfd;
 
-	(void)n;
-	snprintf(dir, sizeof(dir), "%s", argv[0]);
-	snprintf(file, sizeof(file), "%s", argv[0]);
-	dfd = open_or_fail(dirname(dir), O_PATH | O_DIRECTORY);
-	if (dfd < 0)
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strlen(exec_path) - strlen(exec_name)),
+		 exec_path);
+	if ((dfd = open_or_fail(dir[0] ? dir : ".", O_PATH | O_DIRECTORY)) < 0)
 		return 1;
-	syscall(SYS_execveat, dfd, basename(file), exec_argv(argv), environ, 0);
-	return exec_failed();
+	syscall(SYS_execveat, dfd, exec_name, argv, environ, 0);
+	return fail("exec", errno);
 }
 
-static int cmd_execveat_empty(int n, char **argv)
+static int cmd_execveat_empty(char **argv)
 {
-	int fd = open_or_fail(argv[0], O_PATH);
+	int fd = open_or_fail(exec_path, O_PATH);
 
-	(void)n;
 	if (fd < 0)
 		return 1;
-	syscall(SYS_execveat, fd, "", exec_argv(argv), environ, AT_EMPTY_PATH);
-	return exec_failed();
+	syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+	return fail("exec", errno);
 }
 
-static int cmd_fexecve(int n, char **argv)
+static int cmd_fexecve(char **argv)
 {
-	int fd = open_or_fail(argv[0], O_RDONLY);
+	int fd = open_or_fail(exec_path, O_RDONLY);
 
-	(void)n;
 	if (fd < 0)
 		return 1;
-	fexecve(fd, exec_argv(argv), environ);
-	return exec_failed();
+	fexecve(fd, argv, environ);
+	return fail("exec", errno);
 }
 
-static int cmd_memfd(int n, char **argv)
+/* Flags 0, not MFD_CLOEXEC: a close-on-exec fd cannot be fexecve'd as a script. */
+static int cmd_memfd(char **argv)
 {
-	int in = open_or_fail(argv[0], O_RDONLY), mfd = memfd_create("evade", 0);
+	int in = open_or_fail(exec_path, O_RDONLY), mfd;
 	char buf[65536];
 	ssize_t got;
 
-	(void)n;
-	if (in < 0 || mfd < 0)
-		return exec_failed();
+	if (in < 0)
+		return 1;
+	if ((mfd = (int)memfd_create("evade", 0)) < 0)
+		return fail("memfd", errno);
 	while ((got = read(in, buf, sizeof(buf))) > 0)
-		if (write(mfd, buf, (size_t)got) != got)
-			return exec_failed();
+		for (ssize_t off = 0, w; off < got; off += w)
+			if ((w = write(mfd, buf + off, (size_t)(got - off))) <= 0)
+				return fail("memfd", errno);
+	if (got < 0)
+		return fail("read", errno);
 	close(in);
-	fexecve(mfd, exec_argv(argv), environ);
-	return exec_failed();
+	fexecve(mfd, argv, environ);
+	return fail("exec", errno);
 }
+
+/* --- children --- */
 
 static int report_child(pid_t pid)
 {
 	int st;
 
-	if (pid < 0 || waitpid(pid, &st, 0) != pid) {
-		printf("child=-1 errno=%d (%s)\n", errno, strerror(errno));
-		return 1;
-	}
+	if (pid < 0)
+		return fail("child", errno);
+	while (waitpid(pid, &st, 0) != pid)
+		if (errno != EINTR)
+			return fail("child", errno);
 	if (WIFSIGNALED(st)) {
 		printf("child=signal:%d\n", WTERMSIG(st));
 		return 1;
@@ -299,145 +387,144 @@ static int report_child(pid_t pid)
 	return WEXITSTATUS(st) ? 1 : 0;
 }
 
+/* fork() through the raw clone3 syscall: no namespace flags, SIGCHLD. */
 static pid_t clone3_fork(void)
 {
-	struct clone_args args = { .exit_signal = SIGCHLD };
+	struct clone_args args;
 
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-static int cmd_clone3_exec(int n, char **argv)
-{
-	static char target[4096];
-	char **child_argv;
-	pid_t pid;
-
-	(void)n;
-	decode_hex_path(argv[0]);
-	snprintf(target, sizeof(target), "%s", argv[0]);
-	child_argv = exec_argv(argv);
-	pid = clone3_fork();
-	if (pid == 0) {
-		execve(target, child_argv, environ);
-		_exit(exec_failed() + 126);
-	}
-	return report_child(pid);
-}
-
-static int cmd_vfork_exec(int n, char **argv)
-{
-	static char target[4096];
-	char **child_argv;
-	pid_t pid;
-
-	(void)n;
-	/* Copied first: exec_argv() replaces argv[0] with the basename. */
-	snprintf(target, sizeof(target), "%s", argv[0]);
-	child_argv = exec_argv(argv);
-	pid = vfork();
-	if (pid == 0) {
-		static const char eperm[] = "exec=-1 errno=1 (Operation not permitted)\n";
-
-		execve(target, child_argv, environ);
-		/* Only async-signal-safe calls here: the parent's memory is shared. */
-		if (errno == EPERM && write(1, eperm, sizeof(eperm) - 1) < 0)
-			_exit(126);
-		_exit(127);
-	}
-	return report_child(pid);
-}
-
-static int cmd_clone3_setns(int n, char **argv)
+static int cmd_clone3_exec(char **argv)
 {
 	pid_t pid = clone3_fork();
 
-	(void)n;
+	if (pid == 0) {
+		execve(exec_path, argv, environ);
+		_exit(fail("exec", errno) + 126); /* 127, as a shell's */
+	}
+	return report_child(pid);
+}
+
+static int cmd_vfork_exec(char **argv)
+{
+	/* The child shares our memory until it execs or exits: it leaves its
+	 * errno here and the parent, resumed, reports it (no stdio in the child). */
+	static volatile int exec_errno;
+	pid_t pid;
+
+	exec_errno = 0;
+	pid = vfork();
+	if (pid == 0) {
+		execve(exec_path, argv, environ);
+		exec_errno = errno;
+		_exit(127);
+	}
+	if (pid > 0 && exec_errno)
+		fail("exec", exec_errno);
+	return report_child(pid);
+}
+
+static int cmd_clone3_setns(char **argv)
+{
+	pid_t pid = clone3_fork();
+
 	if (pid == 0)
 		_exit(setns_file(argv[0], 0));
 	return report_child(pid);
 }
 
-static int cmd_nested_pidns(int n, char **argv)
+static int cmd_nested_pidns(char **argv)
 {
 	int fd = open_or_fail(argv[0], O_RDONLY);
 	pid_t pid;
 
-	(void)n;
 	if (fd < 0)
 		return 1;
-	if (unshare(CLONE_NEWPID)) {
-		printf("unshare=-1 errno=%d (%s)\n", errno, strerror(errno));
-		return 1;
-	}
+	if (unshare(CLONE_NEWPID))
+		return fail("unshare", errno);
 	pid = fork();
 	if (pid == 0) {
-		printf("pid=%d\n", getpid());
+		printf("pid=%d\n", (int)getpid());
 		_exit(report_setns(fd, 0));
 	}
 	return report_child(pid);
 }
 
-static int cmd_nested_cgroup(int n, char **argv)
-{
-	char dir[4096], procs[4200];
-	int fd = open_or_fail(argv[1], O_RDONLY), cg;
+/* --- who is calling: cgroup, comm --- */
 
-	(void)n;
+static int cmd_nested_cgroup(char **argv)
+{
+	char dir[PATH_MAX], procs[PATH_MAX + 16], pid[16];
+	int fd = open_or_fail(argv[1], O_RDONLY), cg, len;
+
 	if (fd < 0)
 		return 1;
 	snprintf(dir, sizeof(dir), "%s/evade", argv[0]);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-	if ((mkdir(dir, 0755) && errno != EEXIST) || (cg = open(procs, O_WRONLY)) < 0 ||
-	    dprintf(cg, "%d\n", getpid()) < 0) {
-		printf("cgroup=-1 errno=%d (%s)\n", errno, strerror(errno));
-		return 1;
-	}
+	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return fail("cgroup", errno);
+	if ((cg = open(procs, O_WRONLY | O_CLOEXEC)) < 0 || write(cg, pid, (size_t)len) != len)
+		return fail("cgroup", errno);
 	close(cg);
 	printf("cgroup=moved\n");
 	return report_setns(fd, 0);
 }
 
-static int cmd_comm_setns(int n, char **argv)
+static int cmd_comm_setns(char **argv)
 {
-	char name[16] = { 0 };
-	size_t len = strlen(argv[0]) / 2;
+	char name[16];
 
-	(void)n;
-	if (len > 15 || strlen(argv[0]) % 2)
-		return usage();
-	for (size_t i = 0; i < len; i++) {
-		unsigned int b;
-
-		if (sscanf(argv[0] + 2 * i, "%2x", &b) != 1)
-			return usage();
-		name[i] = (char)b;
+	if (hex_decode(argv[0], name, 15) < 0) {
+		fprintf(stderr, "usage: evade comm-setns HEXNAME(1..15 bytes) NSFILE\n");
+		return 2;
 	}
-	prctl(PR_SET_NAME, name);
+	if (prctl(PR_SET_NAME, name, 0, 0, 0))
+		return fail("comm", errno);
 	return setns_file(argv[1], 0);
 }
 
 static const struct command {
-	const char *name;
-	int min_args;
-	int (*run)(int n, char **argv);
+	const char *name, *args;
+	int min_args, max_args; /* max -1: any number (exec ARGS) */
+	int exec;		/* PATH first: exec_prepare() it */
+	int (*run)(char **argv);
 } commands[] = {
-	{ "thread-setns", 1, cmd_thread_setns },   { "scm-send", 2, cmd_scm_send },
-	{ "scm-recv", 1, cmd_scm_recv },	   { "setns-path", 1, cmd_setns_path },
-	{ "execveat", 1, cmd_execveat },	   { "execveat-empty", 1, cmd_execveat_empty },
-	{ "fexecve", 1, cmd_fexecve },		   { "memfd", 1, cmd_memfd },
-	{ "clone3-exec", 1, cmd_clone3_exec },	   { "vfork-exec", 1, cmd_vfork_exec },
-	{ "clone3-setns", 1, cmd_clone3_setns },   { "nested-pidns", 1, cmd_nested_pidns },
-	{ "nested-cgroup", 2, cmd_nested_cgroup }, { "comm-setns", 2, cmd_comm_setns },
+	{ "thread-setns", "NSFILE", 1, 1, 0, cmd_thread_setns },
+	{ "scm-send", "SOCK NSFILE [SECS]", 2, 3, 0, cmd_scm_send },
+	{ "scm-recv", "SOCK", 1, 1, 0, cmd_scm_recv },
+	{ "setns-path", "PATH [TYPES]", 1, 2, 0, cmd_setns_path },
+	{ "execveat", "PATH [ARGS...]", 1, -1, 1, cmd_execveat },
+	{ "execveat-empty", "PATH [ARGS...]", 1, -1, 1, cmd_execveat_empty },
+	{ "fexecve", "PATH [ARGS...]", 1, -1, 1, cmd_fexecve },
+	{ "memfd", "PATH [ARGS...]", 1, -1, 1, cmd_memfd },
+	{ "clone3-exec", "PATH [ARGS...]", 1, -1, 1, cmd_clone3_exec },
+	{ "vfork-exec", "PATH [ARGS...]", 1, -1, 1, cmd_vfork_exec },
+	{ "clone3-setns", "NSFILE", 1, 1, 0, cmd_clone3_setns },
+	{ "nested-pidns", "NSFILE", 1, 1, 0, cmd_nested_pidns },
+	{ "nested-cgroup", "CGDIR NSFILE", 2, 2, 0, cmd_nested_cgroup },
+	{ "comm-setns", "HEXNAME NSFILE", 2, 2, 0, cmd_comm_setns },
 };
+
+static int run(const struct command *c, int n, char **argv)
+{
+	if (n < c->min_args || (c->max_args >= 0 && n > c->max_args) ||
+	    (c->exec && exec_prepare(argv))) {
+		fprintf(stderr, "usage: evade %s %s\n", c->name, c->args);
+		return 2;
+	}
+	return c->run(argv);
+}
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (argc < 2)
-		return usage();
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; argc > 1 && i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return argc - 2 < commands[i].min_args ? usage()
-							       : commands[i].run(argc - 2, argv + 2);
-	return usage();
+			return run(&commands[i], argc - 2, argv + 2);
+	fprintf(stderr, "usage: evade %s ARGS...\n", subcommands);
+	return 2;
 }
