@@ -103,6 +103,12 @@ static json_t *host_ns_json(const struct agent *a)
 	return json_pack("{s:s, s:o}", "source", source, "inums", nsg_json_ns_inums(a->host.inum));
 }
 
+/* The pin state when --pin is on, else NULL: what the loader expects. */
+static struct nsg_pin *agent_pin(struct agent *a)
+{
+	return a->cfg->pin ? &a->pin : NULL;
+}
+
 static double ms_since(const struct timespec *t0)
 {
 	struct timespec now;
@@ -308,7 +314,6 @@ static int consume_after_pause(struct ring_buffer *rb)
 static int poll_until_stopped(struct agent *a)
 {
 	time_t next_stats = a->started + a->cfg->stats_interval, last_refresh = 0;
-
 	bool busy = false;
 
 	while (!exiting) {
@@ -418,7 +423,7 @@ static int start(struct agent *a)
 		.cgroups = &a->cgroups,
 		.ring_size = a->cfg->ring_size,
 		.info_ring_size = a->cfg->info_ring_size,
-		.pin = a->cfg->pin ? &a->pin : NULL,
+		.pin = agent_pin(a),
 		.tier = a->tier.tier,
 		/* Audit mode loads nothing that blocks: it cannot block by mistake. */
 		.enforce = nsg_agent_enforcing(a),
@@ -461,9 +466,7 @@ static void teardown(struct agent *a)
 	nsg_registry_free(&a->registry);
 	nsg_policy_free(&a->policy);
 	ring_buffer__free(a->rb);
-	if (a->cfg->pin)
-		nsg_pin_release(&a->pin, a->skel); /* the hooks outlive the agent */
-	nsg_unload(a->skel);
+	nsg_unload(a->skel, agent_pin(a));
 	nsg_exe_cache_free(&a->exes);
 	nsg_sink_close(&a->sink); /* safe on a sink that never opened */
 }
@@ -487,9 +490,7 @@ int nsg_agent_run(const struct nsg_config *cfg)
 	if (status == 0) {
 		status = poll_until_stopped(&a);
 		/* Detach first: nothing can arrive after the final counts (unless pinned). */
-		if (cfg->pin)
-			nsg_pin_release(&a.pin, a.skel);
-		nsg_detach(a.skel);
+		nsg_detach(a.skel, agent_pin(&a));
 		ring_buffer__consume(a.rb);
 		emit_agent_stats(&a);
 		emit_agent_stop(&a);

@@ -198,6 +198,18 @@ static int parse_enum(const char *arg, const char *const *names, int n, int *out
 	return -1;
 }
 
+/* A BPF ring buffer's size: a power of two, at least a page. */
+static error_t parse_ring_size(struct parse_state *ps, const char *opt, const char *arg,
+			       unsigned long *out)
+{
+	unsigned long v;
+
+	if (parse_size(arg, &v) || !is_pow2(v) || v < 4096)
+		return fail(ps, "%s: '%s' is not a power of two between 4K and 1G", opt, arg);
+	*out = v;
+	return 0;
+}
+
 static error_t parse_value(int key, char *arg, struct parse_state *ps)
 {
 	struct nsg_config *cfg = ps->cfg;
@@ -278,17 +290,9 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		cfg->stats_interval = (unsigned int)v;
 		return 0;
 	case OPT_RING_SIZE:
-		if (parse_size(arg, &v) || !is_pow2(v) || v < 4096)
-			return fail(ps, "--ring-size: '%s' is not a power of two between 4K and 1G%s",
-				    arg, "");
-		cfg->ring_size = v;
-		return 0;
+		return parse_ring_size(ps, "--ring-size", arg, &cfg->ring_size);
 	case OPT_INFO_RING_SIZE:
-		if (parse_size(arg, &v) || !is_pow2(v) || v < 4096)
-			return fail(ps, "--info-ring-size: '%s' is not a power of two between 4K and 1G%s",
-				    arg, "");
-		cfg->info_ring_size = v;
-		return 0;
+		return parse_ring_size(ps, "--info-ring-size", arg, &cfg->info_ring_size);
 	case OPT_PIN_PATH:
 		if (arg[0] != '/')
 			return fail(ps, "--pin-path: '%s' is not an absolute path%s", arg, "");

@@ -142,12 +142,16 @@ int nsg_info_events_fd(struct nsguard_bpf *skel)
 	return bpf_map__fd(skel->maps.info_events);
 }
 
-void nsg_detach(struct nsguard_bpf *skel)
+void nsg_detach(struct nsguard_bpf *skel, struct nsg_pin *pin)
 {
+	if (pin)
+		nsg_pin_release(pin, skel); /* pinned hooks outlive the agent */
 	nsguard_bpf__detach(skel);
 }
 
-void nsg_unload(struct nsguard_bpf *skel)
+void nsg_unload(struct nsguard_bpf *skel, struct nsg_pin *pin)
 {
+	if (pin)
+		nsg_pin_release(pin, skel);
 	nsguard_bpf__destroy(skel);
 }

@@ -35,8 +35,11 @@ double nsg_ring_fill(struct nsguard_bpf *skel, unsigned long ring_size);
 /* The ring buffers' map fds: violations, informational events. */
 int nsg_events_fd(struct nsguard_bpf *skel);
 int nsg_info_events_fd(struct nsguard_bpf *skel);
-/* Detaches every hook; maps stay readable until nsg_unload. */
-void nsg_detach(struct nsguard_bpf *skel);
-void nsg_unload(struct nsguard_bpf *skel);
+/*
+ * Detaches every hook (with --pin: lets the pinned ones be, attached);
+ * maps stay readable until nsg_unload.
+ */
+void nsg_detach(struct nsguard_bpf *skel, struct nsg_pin *pin);
+void nsg_unload(struct nsguard_bpf *skel, struct nsg_pin *pin);
 
 #endif

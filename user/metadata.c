@@ -27,7 +27,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -913,7 +912,8 @@ static void refresh(struct nsg_meta_cache *c, struct meta_entry *e, uint64_t now
 	e->checked_ms = now;
 }
 
-const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, const char *id)
+/* The entry for id, looked up or refreshed as needed; NULL when id is not one. */
+static struct meta_entry *cache_entry(struct nsg_meta_cache *c, const char *id)
 {
 	uint64_t now = c->now_ms(c->now_arg);
 	struct meta_entry *e;
@@ -941,18 +941,23 @@ const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, co
 		}
 	}
 	lru_push_head(c, i);
-	return e->positive ? &e->meta : NULL;
+	return e;
+}
+
+const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, const char *id)
+{
+	struct meta_entry *e = cache_entry(c, id);
+
+	return e && e->positive ? &e->meta : NULL;
 }
 
 json_t *nsg_meta_cache_get_json(struct nsg_meta_cache *c, const char *id)
 {
-	const struct nsg_container_meta *m = nsg_meta_cache_get(c, id);
-	struct meta_entry *e;
+	struct meta_entry *e = cache_entry(c, id);
 
-	if (!m)
+	if (!e || !e->positive)
 		return NULL;
-	e = (struct meta_entry *)((char *)m - offsetof(struct meta_entry, meta));
 	if (!e->json)
-		e->json = nsg_metadata_to_json(m);
+		e->json = nsg_metadata_to_json(&e->meta);
 	return json_incref(e->json);
 }

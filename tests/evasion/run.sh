@@ -15,32 +15,8 @@ source "$ROOT/tests/lib/enforce_cases.sh"
 # shellcheck source=tests/evasion/cases.sh
 source "$ROOT/tests/evasion/cases.sh"
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "evasion tests need root" >&2
-	echo "evasion: 0 passed, 1 failed"
-	exit 1
-fi
-
-WORK=$(mktemp -d /tmp/nsguard-evasion.XXXXXX)
-HELPERS=$WORK/helpers
-HOST_HELPER=
 ENFORCE_TIER=signal
-
-cleanup() {
-	agent_stop_all
-	[[ -n $HOST_HELPER ]] && kill "$HOST_HELPER" 2>/dev/null && wait "$HOST_HELPER" 2>/dev/null
-	ctr_teardown
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-"$ROOT/tests/helpers/build.sh" "$HELPERS" || exit 1
-export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/evade"
-ctr_setup "$WORK/ctr" || exit 1
-
-# A host process whose namespaces are the targets (PID 1's are unreadable here).
-sleep 3600 &
-HOST_HELPER=$!
+host_suite_setup evasion pidfd_setns evade
 
 run_evasion_suite || FAILED=$((FAILED + 1))
 for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done

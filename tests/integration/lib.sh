@@ -150,3 +150,37 @@ expect_usage_error() {
 		return 1
 	fi
 }
+
+# --- Host suites (integration, evasion): the same start --------------------
+
+# NAME HELPER...: root or a failed summary; a work folder ($WORK), the static
+# helpers ($HELPERS; the HELPERs named also in every container's
+# /usr/local/bin), the container rootfs, a host process whose namespaces are
+# the targets ($HOST_HELPER: PID 1's are unreadable here), and cleanup of
+# all of it, agents included, at exit.
+host_suite_setup() {
+	local name=$1 h bins=()
+	shift
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "$name tests need root" >&2
+		echo "$name: 0 passed, 1 failed"
+		exit 1
+	fi
+	WORK=$(mktemp -d "/tmp/nsguard-$name.XXXXXX")
+	HELPERS=$WORK/helpers
+	HOST_HELPER=
+	trap host_suite_cleanup EXIT
+	"$ROOT/tests/helpers/build.sh" "$HELPERS" || exit 1
+	for h in "$@"; do bins+=("$HELPERS/$h"); done
+	export CTR_EXTRA_BINS="${bins[*]}"
+	ctr_setup "$WORK/ctr" || exit 1
+	sleep 3600 &
+	HOST_HELPER=$!
+}
+
+host_suite_cleanup() {
+	agent_stop_all
+	[[ -n $HOST_HELPER ]] && kill "$HOST_HELPER" 2>/dev/null && wait "$HOST_HELPER" 2>/dev/null
+	ctr_teardown
+	rm -rf "$WORK"
+}

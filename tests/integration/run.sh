@@ -14,32 +14,8 @@ source "$ROOT/tests/lib/enforce_cases.sh"
 # shellcheck source=tests/integration/production_cases.sh
 source "$ROOT/tests/integration/production_cases.sh"
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "integration tests need root" >&2
-	echo "integration: 0 passed, 1 failed"
-	exit 1
-fi
-
-WORK=$(mktemp -d /tmp/nsguard-it.XXXXXX)
-HELPERS=$WORK/helpers
-HOST_HELPER=
-
-cleanup() {
-	agent_stop_all
-	[[ -n $HOST_HELPER ]] && kill "$HOST_HELPER" 2>/dev/null && wait "$HOST_HELPER" 2>/dev/null
-	ctr_teardown
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-"$ROOT/tests/helpers/build.sh" "$HELPERS" || exit 1
-export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/setns_storm $HELPERS/clone_ns"
-ctr_setup "$WORK/ctr" || exit 1
+host_suite_setup integration pidfd_setns setns_storm clone_ns
 podman_setup || exit 1
-
-# A host process whose namespaces are the targets (PID 1's are unreadable here).
-sleep 3600 &
-HOST_HELPER=$!
 HOST_IPC=$(stat -L -c %i /proc/self/ns/ipc)
 HOST_PID=$(stat -L -c %i /proc/self/ns/pid)
 
