@@ -163,6 +163,9 @@ agent_cpu_summary = {f"{ctx}/{cfg}": round(statistics.median(v), 1) for (ctx, cf
 footprint = read_jsonl("footprint.jsonl")
 storms = read_jsonl("storm.jsonl")
 hookcost = read_jsonl("hookcost.jsonl")
+# kvm or tcg, as tests/vm/accel.sh chose for the VM part (absent: no VM part ran).
+vm_accel = read_text("vm_accel", "").strip() or None
+VM_ACCEL_LABEL = {"kvm": "KVM", "tcg": "software emulation (TCG): ratios only"}
 vm_agent = {}
 for cfg in ("audit", "enforce"):
     try:
@@ -271,6 +274,7 @@ results = {
     "footprint_detail": footprint,
     "hook_cost": hookcost,
     "vm_agent_start": vm_agent,
+    "vm_accel": vm_accel,
     "targets": targets,
 }
 with open(os.path.join(OUT, "results.json"), "w") as f:
@@ -329,7 +333,8 @@ w("Cells: CPU time per operation (the workload process and its reaped children; 
   "not computing. All wall-clock ratios are in results.json (`wall_ratio`).")
 
 for scope, title in (("host", "Host — nsguard `signal` tier (tracepoints)"),
-                     ("vm", "VM — Debian 6.1 kernel with BPF LSM, nsguard `lsm` tier (software emulation: ratios only)")):
+                     ("vm", "VM — Debian 6.1 kernel with BPF LSM, nsguard `lsm` tier "
+                            f"({VM_ACCEL_LABEL.get(vm_accel, 'accelerator not recorded')})")):
     rows = [r for r in micro if r["scope"] == scope]
     if not rows:
         continue
@@ -474,7 +479,7 @@ for t in targets:
 if vm_agent.get("audit"):
     w("")
     w(f"VM agent: tier `{vm_agent['audit'].get('tier')}`, detection `{vm_agent['audit'].get('detection')}`, "
-      f"kernel {vm_agent['audit'].get('kernel')}.")
+      f"kernel {vm_agent['audit'].get('kernel')}, accelerator {vm_accel or 'not recorded'}.")
 if notes:
     w("")
     w("## Notes")

@@ -539,6 +539,8 @@ run_vm() {
 		--file "$stage" --env "BENCH_VM_ROUNDS=$VM_ROUNDS" --env "BENCH_VM_COUNTS=$VM_COUNTS" \
 		"$BENCH/vm-job.sh" "$res") || rc=$?
 	sed 's/^/    /' "$res/output.log" >&2 2>/dev/null
+	# Which accelerator ran the VM (tests/vm/accel.sh chose it): the results say so.
+	cp "$res/accel" "$RAW/vm_accel" 2>/dev/null
 	cat "$res/out/micro.tsv" >>"$RAW/micro.tsv" 2>/dev/null
 	cat "$res/out/startup.tsv" >>"$RAW/startup.tsv" 2>/dev/null
 	cp "$res"/out/agent_start-*.json "$RAW/" 2>/dev/null

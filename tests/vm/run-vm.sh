@@ -19,20 +19,26 @@
 #
 # Environment: NSGUARD_VM_CACHE (kernel/initramfs cache, default /var/cache/nsguard-vm),
 # NSGUARD_VM_QEMU_ARGS (extra qemu arguments, word-split; for debugging),
-# NSGUARD_VM_BOOT_MARGIN (seconds the host waits beyond --timeout, default 120).
+# NSGUARD_VM_BOOT_MARGIN (seconds the host waits beyond --timeout, default 120),
+# NSGUARD_VM_ACCEL (auto|kvm|tcg, default auto) and the other accelerator settings
+# in accel.sh. The accelerator is found by a probe boot; one line on stderr says
+# which one runs and why.
 #
 # In the guest: the job runs in the caller's cwd (host paths are the same in the guest),
-# with VM_LSM, VM_TIMEOUT, VM_CWD, VM_WORK (/run/vm, the writable share holding
+# with VM_LSM, VM_TIMEOUT, VM_ACCEL, VM_CWD, VM_WORK (/run/vm, the writable share holding
 # job.sh, env, in/) and VM_OUT (/run/vm/out). Everything the job writes to $VM_OUT is
 # copied to RESULT_DIR/out/; RESULT_DIR also receives console.log (serial console),
-# output.log (the job's stdout+stderr) and exit_code. Without RESULT_DIR nothing is kept.
+# output.log (the job's stdout+stderr), exit_code and accel (kvm or tcg). Without RESULT_DIR nothing is kept.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${NSGUARD_VM_CACHE:-/var/cache/nsguard-vm}
 QBOOT=/usr/share/qemu/qboot.rom
-# Host-side allowance beyond the job timeout for boot and power-off (TCG boot is ~4 s).
+# Host-side allowance beyond the job timeout for boot and power-off. Sized for TCG
+# (boot ~4 s, power-off with 9p syncs a few more); KVM needs a fraction of it.
 BOOT_MARGIN=${NSGUARD_VM_BOOT_MARGIN:-120}
+# shellcheck source=tests/vm/accel.sh
+source "$HERE/accel.sh"
 
 LSM=lockdown,capability,bpf
 TIMEOUT=300
@@ -78,6 +84,9 @@ ensure_images() {
         "$HERE/fetch-kernel.sh" "$CACHE" >/dev/null || die "fetch-kernel.sh failed"
     fi
     "$HERE/mkinitramfs.sh" "$CACHE" || die "mkinitramfs.sh failed"
+    # Under the same lock: runs started together probe once.
+    vm_accel_choose "$(kernel_image)" "$CACHE/initramfs.gz" || die "$VM_ACCEL_WHY"
+    log "accelerator $VM_ACCEL: $VM_ACCEL_WHY"
     exec 9>&-
 }
 
@@ -89,7 +98,8 @@ prepare_work() {
     cp "$JOB" "$WORK/job.sh"
     echo "$TIMEOUT" >"$WORK/timeout"
     {
-        printf 'VM_LSM=%q\nVM_TIMEOUT=%q\nVM_CWD=%q\n' "$LSM" "$TIMEOUT" "$PWD"
+        printf 'VM_LSM=%q\nVM_TIMEOUT=%q\nVM_ACCEL=%q\nVM_CWD=%q\n' "$LSM" "$TIMEOUT" \
+            "$VM_ACCEL" "$PWD"
         printf 'VM_WORK=/run/vm\nVM_OUT=/run/vm/out\n'
         for kv in ${ENVS[@]+"${ENVS[@]}"}; do
             [[ $kv == [A-Za-z_]*=* ]] || die "--env wants NAME=VALUE, got $kv"
@@ -101,11 +111,7 @@ prepare_work() {
 
 # qboot skips SeaBIOS's probing: about a second less per boot under TCG.
 machine_args() {
-    if [[ -w /dev/kvm ]]; then
-        echo "-accel kvm -cpu host"
-    else
-        echo "-accel tcg,thread=multi"
-    fi
+    echo "$VM_ACCEL_ARGS"
     [[ -f $QBOOT ]] && echo "-bios $QBOOT"
     return 0
 }
@@ -123,7 +129,7 @@ boot() {
     [[ $QUIET == 1 ]] && sink=/dev/null
     # shellcheck disable=SC2046,SC2086  # word lists on purpose
     timeout -k 10 $((TIMEOUT + BOOT_MARGIN)) \
-        qemu-system-x86_64 $(machine_args) -pidfile "$WORK/qemu.pid" \
+        "$VM_QEMU" $(machine_args) -pidfile "$WORK/qemu.pid" \
         -m 2048 -smp 2 -nographic -no-reboot -nic none \
         -kernel "$(kernel_image)" -initrd "$CACHE/initramfs.gz" \
         -append "console=ttyS0 quiet lsm=$LSM panic=-1 $APPEND" \
@@ -162,6 +168,7 @@ collect() {
     cp "$WORK/console.log" "$RESULT/"
     [[ -f $WORK/output.log ]] && cp "$WORK/output.log" "$RESULT/"
     echo "$rc" >"$RESULT/exit_code"
+    echo "$VM_ACCEL" >"$RESULT/accel"
 }
 
 # On INT/TERM the trap exits at once (boot runs in the background for that), and qemu,
@@ -191,7 +198,8 @@ main() {
     rc=$(decode_status "$qs")
     collect "$rc"
     if [[ $QUIET == 1 && $rc != 0 ]]; then tail -n 40 "$WORK/console.log" >&2; fi
-    printf 'vm: job exit %s in %.1f s, lsm=%s\n' "$rc" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b - a}')" "$LSM"
+    printf 'vm: job exit %s in %.1f s, lsm=%s, accel=%s\n' "$rc" \
+        "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b - a}')" "$LSM" "$VM_ACCEL"
     exit "$rc"
 }
 
