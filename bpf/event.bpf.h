@@ -5,6 +5,7 @@
 
 #include "maps.bpf.h"
 #include "nsinfo.bpf.h"
+#include "flow.bpf.h"
 #include <bpf/bpf_core_read.h>
 
 /* Violations get their own ring: informational floods cannot fill it. */
@@ -58,6 +59,24 @@ static __always_inline struct nsg_event *nsg_event_reserve(__u32 type, __u32 cls
 	if (lost)
 		*lost += 1;
 	return NULL;
+}
+
+/*
+ * The one way to a ring buffer: through the flow gate (coalescing and the
+ * container's budget), then the reservation; every event gets exactly one
+ * outcome in its container's counters. NULL: nothing to fill.
+ */
+static __always_inline struct nsg_event *nsg_event_begin(struct nsg_coalesce_key *k, __u32 type,
+							 __u32 cls)
+{
+	struct nsg_event *e;
+
+	if (!nsg_flow_admit(k, cls))
+		return NULL;
+	/* `type`, not k->type: the verifier must see the constant to size the record. */
+	e = nsg_event_reserve(type, cls);
+	nsg_flow_count(k, cls, e ? NSG_FLOW_QUEUED : NSG_FLOW_DROPPED);
+	return e;
 }
 
 /* Header of an event about `task`, which is the current task. */

@@ -35,10 +35,11 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(nsg_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	const char *filename = BPF_CORE_READ(bprm, filename);
+	struct nsg_coalesce_key k;
 	struct nsg_decision d;
 	struct nsg_container c;
 	struct nsg_event *e;
-	__u32 shared, exe_exempt;
+	__u32 shared, exe_exempt, verdict;
 	__u64 cgid;
 
 	shared = nsg_exec_shared_host_ns(task, &c, &cgid);
@@ -50,11 +51,15 @@ int BPF_PROG(nsg_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 		return 0;
 	/* Kill first: a full ring buffer must not delay or prevent it. */
 	nsg_signal_enforce(&d);
-	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC, nsg_event_class(nsg_verdict(&d), d.reported));
+	verdict = nsg_verdict(&d);
+	nsg_flow_key(&k, NSG_EV_HOST_NS_EXEC, verdict, &c);
+	k.mask = d.reported;
+	k.exe_hash = nsg_flow_exe_hash((__u64)filename);
+	e = nsg_event_begin(&k, NSG_EV_HOST_NS_EXEC, nsg_event_class(verdict, d.reported));
 	if (!e)
 		return 0;
 	nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);
-	e->verdict = nsg_verdict(&d);
+	e->verdict = verdict;
 	e->reported_mask = d.reported;
 	e->allowed_mask = d.allowed;
 	bpf_probe_read_kernel_str(e->exe, sizeof(e->exe), filename);

@@ -32,6 +32,7 @@ int BPF_PROG(nsg_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	const char *filename = BPF_CORE_READ(bprm, filename);
+	struct nsg_coalesce_key k;
 	struct nsg_decision d;
 	struct nsg_container c;
 	struct nsg_event *e;
@@ -49,7 +50,10 @@ int BPF_PROG(nsg_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	nsg_decide(shared, exempt, &d);
 	if (!d.blocked)
 		return 0; /* reported, if at all, once the exec is done (exec.bpf.c) */
-	e = nsg_event_reserve(NSG_EV_HOST_NS_EXEC, NSG_CLASS_VIOLATION);
+	nsg_flow_key(&k, NSG_EV_HOST_NS_EXEC, NSG_VERDICT_BLOCKED, &c);
+	k.mask = d.reported;
+	k.exe_hash = nsg_flow_exe_hash((__u64)filename);
+	e = nsg_event_begin(&k, NSG_EV_HOST_NS_EXEC, NSG_CLASS_VIOLATION);
 	if (e) {
 		nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);
 		e->verdict = NSG_VERDICT_BLOCKED;

@@ -9,6 +9,7 @@
 #include <bpf/bpf_helpers.h>
 #include "nsguard.h"
 #include "container_id.h"
+#include "flow.h"
 
 #define NSG_CGROUP_WALK_MAX 16
 
@@ -135,6 +136,32 @@ struct nsg_pin_meta_map {
 	__type(value, __u64);
 };
 
+/* Per-container accounting and budget (flow.bpf.c); allocated as containers appear. */
+struct nsg_flows_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NSG_FLOWS_MAX);
+	__type(key, struct nsg_flow_id);
+	__type(value, struct nsg_flow_stats);
+};
+
+/* Containers beyond NSG_FLOWS_MAX share this one entry. */
+struct nsg_flow_overflow_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nsg_flow_stats);
+};
+
+/* Violations being coalesced (flow.bpf.c); the agent summarises and retires them. */
+struct nsg_coalesce_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NSG_COALESCE_MAX);
+	__type(key, struct nsg_coalesce_key);
+	__type(value, struct nsg_coalesce_val);
+};
+
 struct nsg_pending_unshare_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, NSG_PENDING_MAX);
@@ -162,6 +189,14 @@ const volatile int cgroup_v1_subsys __weak = -1;
 __u64 ring_avail_bytes __weak;
 /* enum nsg_tier in force; NONE in audit mode (nothing blocks). */
 const volatile __u32 enforce_tier __weak = NSG_TIER_NONE;
+/* Identical violations within this window are coalesced; 0: never. */
+const volatile __u64 coalesce_window_ns __weak = 1000000000ULL;
+/*
+ * Each container's budget per event class, as a cell rate: one event per
+ * flow_interval_ns, flow_slack_ns of credit (burst - 1 intervals). 0: no limit.
+ */
+const volatile __u64 flow_interval_ns __weak = 10000000ULL;
+const volatile __u64 flow_slack_ns __weak = 199ULL * 10000000ULL;
 
 /* Violations (alert, blocked, killed); `info_events` takes the rest. */
 struct nsg_events_map events __weak SEC(".maps");
@@ -177,5 +212,8 @@ struct nsg_exempt_cgroups_map exempt_cgroups __weak SEC(".maps");
 struct nsg_exempt_exes_map exempt_exes __weak SEC(".maps");
 struct nsg_exempt_procs_map exempt_procs __weak SEC(".maps");
 struct nsg_pin_meta_map pin_meta __weak SEC(".maps");
+struct nsg_flows_map flows __weak SEC(".maps");
+struct nsg_flow_overflow_map flow_overflow __weak SEC(".maps");
+struct nsg_coalesce_map coalesce __weak SEC(".maps");
 
 #endif /* NSGUARD_MAPS_BPF_H */

@@ -30,15 +30,17 @@ static __always_inline void nsg_emit_create(struct task_struct *creator,
 					    __u32 child_tid)
 {
 	__u32 inum[NSG_NS_TYPES] = {};
+	struct nsg_coalesce_key k;
 	struct nsg_container c;
 	struct nsg_event *e;
 	__u64 cgid;
 	int t;
 
-	e = nsg_event_reserve(NSG_EV_NS_CREATE, NSG_CLASS_INFO);
+	cgid = nsg_task_container(creator, &c);
+	nsg_flow_key(&k, NSG_EV_NS_CREATE, NSG_VERDICT_ALERT, &c);
+	e = nsg_event_begin(&k, NSG_EV_NS_CREATE, NSG_CLASS_INFO);
 	if (!e)
 		return;
-	cgid = nsg_task_container(creator, &c);
 	nsg_event_fill_current(e, NSG_EV_NS_CREATE, creator, cgid, &c);
 	e->create.clone_flags = flags;
 	e->create.via = via;

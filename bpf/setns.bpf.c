@@ -159,9 +159,11 @@ static __always_inline void nsg_setns_end(int ret)
 	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct nsg_pending_setns *p;
+	struct nsg_coalesce_key k;
 	struct nsg_decision d;
 	struct nsg_container c;
 	struct nsg_event *e;
+	__u32 verdict;
 	__u64 cgid;
 
 	p = bpf_map_lookup_elem(&pending_setns, &pid_tgid);
@@ -169,12 +171,17 @@ static __always_inline void nsg_setns_end(int ret)
 		return;
 	cgid = nsg_task_container(task, &c);
 	nsg_setns_decide(task, cgid, p, ret, &d);
-	/* Kill first: a full ring buffer must not delay or prevent it. */
+	/* Kill first: a full ring buffer (or the flow gate) must not delay or prevent it. */
 	nsg_signal_enforce(&d);
-	e = nsg_event_reserve(NSG_EV_SETNS, nsg_event_class(nsg_verdict(&d), d.reported));
+	verdict = nsg_verdict(&d);
+	nsg_flow_key(&k, NSG_EV_SETNS, verdict, &c);
+	k.mask = p->info.target_host | p->info.target_mask << 8;
+	k.result = ret;
+	k.via = p->info.via;
+	e = nsg_event_begin(&k, NSG_EV_SETNS, nsg_event_class(verdict, d.reported));
 	if (e) {
 		nsg_event_fill_current(e, NSG_EV_SETNS, task, cgid, &c);
-		e->verdict = nsg_verdict(&d);
+		e->verdict = verdict;
 		e->reported_mask = d.reported;
 		e->allowed_mask = d.allowed;
 		e->setns = p->info;

@@ -29,6 +29,10 @@
 #define POLL_TIMEOUT_MS 100
 #define BUSY_BATCH 64
 #define BUSY_TICK_NS 1000000
+/* How often the flow gate's counters are turned into summaries. */
+#define FLOW_SWEEP_NS 200000000ULL
+/* Containers named one by one in agent_stats' flow accounting. */
+#define FLOW_CONTAINERS_LISTED 32
 
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t exit_signal;
@@ -81,6 +85,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (e->type == 0 || e->type >= NSG_EV_MAX)
 		return 0;
 	a->received[e->type]++;
+	nsg_flow_note_exec(&a->flow, e);
 	nsg_metrics_count_event(a->metrics, nsg_event_name(e->type), nsg_verdict_name(e->verdict),
 				ns_type_label(nsg_event_primary_ns(e)));
 	nsg_sink_emit(&a->sink, nsg_event_to_json(e, &a->fmt));
@@ -189,10 +194,27 @@ static void read_drops(struct agent *a, struct drop_counts *d)
 		}
 }
 
+static void set_flow_metrics(struct agent *a, const struct nsg_flow_counts *totals)
+{
+	static const char *const cls[NSG_CLASSES] = { "violation", "info" };
+	static const char *const outcome[NSG_FLOW_OUTCOMES] = { "queued", "coalesced",
+								"rate_limited", "dropped" };
+
+	for (int k = 0; k < NSG_CLASSES; k++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
+				nsg_metrics_set_flow(a->metrics, cls[k], nsg_event_name((uint32_t)t),
+						     outcome[o], totals->n[k][t][o]);
+}
+
 static void update_gauges(struct agent *a, const unsigned long long *drops)
 {
+	struct nsg_flow_counts totals;
+
 	for (int t = 1; t < NSG_EV_MAX; t++)
 		nsg_metrics_set_drops(a->metrics, nsg_event_name((uint32_t)t), drops[t]);
+	if (a->metrics && nsg_flow_read(&a->flow, &totals, NULL, NULL) == 0)
+		set_flow_metrics(a, &totals);
 	nsg_metrics_set_ring_fill(a->metrics, nsg_ring_fill(a->skel, a->cfg->ring_size));
 	nsg_metrics_set_containers(a->metrics, a->registry.count);
 }
@@ -208,6 +230,23 @@ static void refresh_metrics(struct agent *a)
 	update_gauges(a, d.by_type);
 }
 
+/* What happened to every event a hook reported: the kernel's counters. */
+static json_t *flow_json(struct agent *a)
+{
+	struct nsg_flow_counts totals, *per = NULL;
+	size_t nper = 0;
+	json_t *o;
+
+	if (nsg_flow_read(&a->flow, &totals, &per, &nper))
+		return json_null();
+	o = nsg_flow_accounting_json(&totals, per, nper, FLOW_CONTAINERS_LISTED);
+	json_object_set_new(o, "summaries", json_pack("{s:I, s:I}", "coalesced",
+						      (json_int_t)a->flow.summaries_coalesced, "rate_limited",
+						      (json_int_t)a->flow.summaries_rate_limited));
+	free(per);
+	return o;
+}
+
 static void emit_agent_stats(struct agent *a)
 {
 	unsigned long long ev_total, drop_total;
@@ -221,6 +260,7 @@ static void emit_agent_stats(struct agent *a)
 	json_object_set_new(o, "drops_by_class",
 			    json_pack("{s:I, s:I}", "violation", (json_int_t)d.by_class[NSG_CLASS_VIOLATION],
 				      "info", (json_int_t)d.by_class[NSG_CLASS_INFO]));
+	json_object_set_new(o, "flow", flow_json(a));
 	json_object_set_new(o, "events_total", json_integer((json_int_t)ev_total));
 	json_object_set_new(o, "drops_total", json_integer((json_int_t)drop_total));
 	json_object_set_new(o, "host_ns_running", json_integer((json_int_t)a->startup_reported));
@@ -252,6 +292,31 @@ static json_t *container_json(void *arg, const char *id)
 		return m;
 	k = nsg_registry_find_id(&a->registry, id);
 	return k ? nsg_agent_registered_json(k) : json_null();
+}
+
+static void emit_coalesced(void *arg, const struct nsg_coalesced *c)
+{
+	struct agent *a = arg;
+
+	nsg_sink_emit(&a->sink, nsg_coalesced_to_json(c, &a->fmt));
+}
+
+static void emit_rate_limited(void *arg, const struct nsg_rate_limited *r)
+{
+	struct agent *a = arg;
+
+	nsg_sink_emit(&a->sink, nsg_rate_limited_to_json(r, a->cfg->container_rate,
+							  a->cfg->container_burst, &a->fmt));
+}
+
+/* Before the hooks attach: a restarted agent's baseline holds nothing new. */
+static void start_flow(struct agent *a)
+{
+	struct nsg_flow_sink sink = { .coalesced = emit_coalesced,
+				      .rate_limited = emit_rate_limited,
+				      .arg = a };
+
+	nsg_flow_init(&a->flow, a->skel, (uint64_t)a->cfg->coalesce_window_ms * 1000000ULL, &sink);
 }
 
 /* S6: containers that were in host namespaces before the hooks existed. */
@@ -314,6 +379,7 @@ static int consume_after_pause(struct ring_buffer *rb)
 static int poll_until_stopped(struct agent *a)
 {
 	time_t next_stats = a->started + a->cfg->stats_interval, last_refresh = 0;
+	uint64_t next_sweep = 0;
 	bool busy = false;
 
 	while (!exiting) {
@@ -325,6 +391,10 @@ static int poll_until_stopped(struct agent *a)
 			return die("ring buffer poll failed: %s", strerror(-n), 1);
 		if (n > 0)
 			nsg_sink_flush(&a->sink);
+		if (nsg_boottime_ns() >= next_sweep) {
+			nsg_flow_sweep(&a->flow, nsg_boottime_ns(), false);
+			next_sweep = nsg_boottime_ns() + FLOW_SWEEP_NS;
+		}
 		nsg_sink_service(&a->sink);
 		nsg_hook_server_service(&a->hook, nsg_agent_hook_request, a);
 		if (reload_requested) {
@@ -427,6 +497,9 @@ static int start(struct agent *a)
 		.tier = a->tier.tier,
 		/* Audit mode loads nothing that blocks: it cannot block by mistake. */
 		.enforce = nsg_agent_enforcing(a),
+		.coalesce_window_ms = a->cfg->coalesce_window_ms,
+		.container_rate = a->cfg->container_rate,
+		.container_burst = a->cfg->container_burst,
 	};
 	char err[512];
 
@@ -440,6 +513,7 @@ static int start(struct agent *a)
 			nsg_pin_abort(lo.pin);
 		return die("%s", err, 1);
 	}
+	start_flow(a);
 	if (nsg_attach(a->skel, lo.pin, err, sizeof(err)))
 		return die("%s", err, 1);
 	a->clock.attached = ms_since(&a->clock.t0);
@@ -468,6 +542,7 @@ static void teardown(struct agent *a)
 	ring_buffer__free(a->rb);
 	nsg_unload(a->skel, agent_pin(a));
 	nsg_exe_cache_free(&a->exes);
+	nsg_flow_free(&a->flow);
 	nsg_sink_close(&a->sink); /* safe on a sink that never opened */
 }
 
@@ -492,6 +567,7 @@ int nsg_agent_run(const struct nsg_config *cfg)
 		/* Detach first: nothing can arrive after the final counts (unless pinned). */
 		nsg_detach(a.skel, agent_pin(&a));
 		ring_buffer__consume(a.rb);
+		nsg_flow_sweep(&a.flow, nsg_boottime_ns(), true);
 		emit_agent_stats(&a);
 		emit_agent_stop(&a);
 	}

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "event_format.h"
 #include "exe_cache.h"
+#include "flow_summary.h"
 #include "hook_server.h"
 #include "hostns.h"
 #include "metadata.h"
@@ -41,6 +42,7 @@ struct agent {
 	struct nsguard_bpf *skel;
 	struct ring_buffer *rb;
 	struct nsg_pin pin;
+	struct nsg_flow flow;
 	unsigned long long received[NSG_EV_MAX];
 	unsigned long long startup_reported;
 	time_t started;

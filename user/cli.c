@@ -42,6 +42,9 @@ enum {
 	OPT_PIN,
 	OPT_PIN_PATH,
 	OPT_CLEANUP,
+	OPT_COALESCE_WINDOW,
+	OPT_CONTAINER_RATE,
+	OPT_CONTAINER_BURST,
 };
 
 static const struct argp_option options[] = {
@@ -60,6 +63,12 @@ static const struct argp_option options[] = {
 	  "Ring buffer for violations, a power of two >= 4096; K/M suffixes (default 4M)", 0 },
 	{ "info-ring-size", OPT_INFO_RING_SIZE, "BYTES", 0,
 	  "Ring buffer for informational events (ns_create, benign setns, allowed; default 1M)", 0 },
+	{ "coalesce-window", OPT_COALESCE_WINDOW, "MS", 0,
+	  "Identical violations of a container within MS are one event and a count (default 1000; 0: off)", 0 },
+	{ "container-rate", OPT_CONTAINER_RATE, "N", 0,
+	  "Events per second each container may queue, per class; the rest are counted (default 100; 0: no limit)", 0 },
+	{ "container-burst", OPT_CONTAINER_BURST, "N", 0,
+	  "Events a container may queue at once before --container-rate applies (default 200)", 0 },
 	{ "pin", OPT_PIN, NULL, 0,
 	  "Pin hooks and maps in bpffs: enforcement outlives the agent, a restart adopts them", 0 },
 	{ "pin-path", OPT_PIN_PATH, "DIR", 0, "bpffs directory for --pin (default " NSG_DEFAULT_PIN_PATH ")", 0 },
@@ -293,6 +302,24 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		return parse_ring_size(ps, "--ring-size", arg, &cfg->ring_size);
 	case OPT_INFO_RING_SIZE:
 		return parse_ring_size(ps, "--info-ring-size", arg, &cfg->info_ring_size);
+	case OPT_COALESCE_WINDOW:
+		if (parse_ulong(arg, 60000, &v))
+			return fail(ps, "--coalesce-window: '%s' is not a number of milliseconds (0..60000)%s",
+				    arg, "");
+		cfg->coalesce_window_ms = (unsigned int)v;
+		return 0;
+	case OPT_CONTAINER_RATE:
+		if (parse_ulong(arg, 1000000, &v))
+			return fail(ps, "--container-rate: '%s' is not a number of events per second (0..1000000)%s",
+				    arg, "");
+		cfg->container_rate = (unsigned int)v;
+		return 0;
+	case OPT_CONTAINER_BURST:
+		if (parse_ulong(arg, 1000000, &v) || v == 0)
+			return fail(ps, "--container-burst: '%s' is not a number of events (1..1000000)%s",
+				    arg, "");
+		cfg->container_burst = (unsigned int)v;
+		return 0;
 	case OPT_PIN_PATH:
 		if (arg[0] != '/')
 			return fail(ps, "--pin-path: '%s' is not an absolute path%s", arg, "");
@@ -367,6 +394,9 @@ void nsg_config_defaults(struct nsg_config *cfg)
 	cfg->stats_interval = NSG_DEFAULT_STATS_INTERVAL;
 	cfg->ring_size = NSG_DEFAULT_RING_SIZE;
 	cfg->info_ring_size = NSG_DEFAULT_INFO_RING_SIZE;
+	cfg->coalesce_window_ms = NSG_DEFAULT_COALESCE_WINDOW_MS;
+	cfg->container_rate = NSG_DEFAULT_CONTAINER_RATE;
+	cfg->container_burst = NSG_DEFAULT_CONTAINER_BURST;
 	cfg->pin_path = NSG_DEFAULT_PIN_PATH;
 	cfg->startup_scan = true;
 	cfg->mode = NSG_MODE_AUDIT;

@@ -31,6 +31,9 @@ struct nsg_config {
 	unsigned int stats_interval; /* seconds; 0: only at exit */
 	unsigned long ring_size;   /* violations ring, bytes, a power of two */
 	unsigned long info_ring_size; /* informational events ring */
+	unsigned int coalesce_window_ms; /* identical violations coalesced within; 0: never */
+	unsigned int container_rate;  /* events/s each container may queue per class; 0: no limit */
+	unsigned int container_burst; /* ... and at once */
 	bool pin;                  /* keep hooks and maps pinned across restarts */
 	const char *pin_path;      /* bpffs directory for --pin and --cleanup */
 	bool startup_scan;
@@ -41,6 +44,9 @@ struct nsg_config {
 #define NSG_DEFAULT_STATS_INTERVAL 60
 #define NSG_DEFAULT_RING_SIZE (4UL << 20)
 #define NSG_DEFAULT_INFO_RING_SIZE (1UL << 20)
+#define NSG_DEFAULT_COALESCE_WINDOW_MS 1000
+#define NSG_DEFAULT_CONTAINER_RATE 100
+#define NSG_DEFAULT_CONTAINER_BURST 200
 #define NSG_DEFAULT_PIN_PATH "/sys/fs/bpf/nsguard"
 #define NSG_DEFAULT_HOOK_SOCKET "/run/nsguard/hook.sock"
 #define NSG_EXIT_USAGE 2

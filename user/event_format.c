@@ -154,6 +154,172 @@ json_t *nsg_event_to_json(const struct nsg_event *e, const struct nsg_format_ctx
 	return o;
 }
 
+static json_t *time_json(uint64_t boot_ns, const struct nsg_format_ctx *ctx)
+{
+	char when[NSG_RFC3339_LEN];
+
+	nsg_format_rfc3339((int64_t)boot_ns + ctx->boot_to_realtime_ns, when, sizeof(when));
+	return json_string(when);
+}
+
+/* container_id and the `container` object of a flow entry (NULL id: host tasks). */
+static void set_flow_who(json_t *o, const struct nsg_flow_id *who, const struct nsg_format_ctx *ctx)
+{
+	char id[NSG_CONTAINER_ID_LEN + 1];
+
+	if (!who->id[0]) {
+		json_object_set_new(o, "container_id", json_null());
+		return;
+	}
+	memcpy(id, who->id, NSG_CONTAINER_ID_LEN);
+	id[NSG_CONTAINER_ID_LEN] = '\0';
+	nsg_json_set_bytes(o, "container_id", id, sizeof(id));
+	if (ctx->container_of)
+		json_object_set_new(o, "container", ctx->container_of(ctx->container_arg, id));
+}
+
+json_t *nsg_coalesced_to_json(const struct nsg_coalesced *c, const struct nsg_format_ctx *ctx)
+{
+	const struct nsg_coalesce_key *k = &c->key;
+	json_t *o = nsg_json_agent_event("coalesced");
+
+	json_object_set_new(o, "severity", json_string("violation"));
+	json_object_set_new(o, "verdict", json_string(nsg_verdict_name(k->verdict)));
+	json_object_set_new(o, "of", json_string(nsg_event_name(k->type)));
+	json_object_set_new(o, "repeats", json_integer((json_int_t)c->repeats));
+	json_object_set_new(o, "first_time", time_json(c->first_ns, ctx));
+	json_object_set_new(o, "last_time", time_json(c->last_ns, ctx));
+	set_flow_who(o, &k->who, ctx);
+	json_object_set_new(o, "pid", json_integer(c->last_pid));
+	json_object_set_new(o, "tid", json_integer(c->last_tid));
+	nsg_json_set_bytes(o, "comm", c->last_comm, sizeof(c->last_comm));
+	if (k->type == NSG_EV_SETNS) {
+		json_object_set_new(o, "host_ns", nsg_json_ns_list(k->mask & 0xff));
+		json_object_set_new(o, "targets", nsg_json_ns_list(k->mask >> 8));
+		json_object_set_new(o, "via", json_string(nsg_setns_via_name(k->via)));
+		json_object_set_new(o, "result", json_integer(k->result));
+	} else {
+		json_object_set_new(o, "host_ns", nsg_json_ns_list(k->mask & NSG_NS_ALL));
+		nsg_json_set_str_or_null(o, "exe", c->exe);
+	}
+	return o;
+}
+
+/* {"host_ns_exec": n, "setns": n, "ns_create": n} */
+static json_t *per_type_json(const uint64_t n[NSG_EV_MAX], uint64_t *total)
+{
+	json_t *o = json_object();
+
+	for (uint32_t t = 1; t < NSG_EV_MAX; t++) {
+		json_object_set_new(o, nsg_event_name(t), json_integer((json_int_t)n[t]));
+		*total += n[t];
+	}
+	return o;
+}
+
+json_t *nsg_rate_limited_to_json(const struct nsg_rate_limited *r, unsigned int rate,
+				 unsigned int burst, const struct nsg_format_ctx *ctx)
+{
+	json_t *o = nsg_json_agent_event("rate_limited"), *refused;
+	uint64_t violations = 0, info = 0;
+
+	refused = json_pack("{s:o, s:o}", "violation", per_type_json(r->refused[NSG_CLASS_VIOLATION], &violations),
+			    "info", per_type_json(r->refused[NSG_CLASS_INFO], &info));
+	json_object_set_new(o, "severity", json_string(violations ? "violation" : "info"));
+	if (r->overflow)
+		json_object_set_new(o, "container_id", json_string("overflow"));
+	else
+		set_flow_who(o, &r->who, ctx);
+	json_object_set_new(o, "refused", refused);
+	json_object_set_new(o, "total", json_integer((json_int_t)(violations + info)));
+	json_object_set_new(o, "first_time", time_json(r->first_ns, ctx));
+	json_object_set_new(o, "last_time", time_json(r->last_ns, ctx));
+	json_object_set_new(o, "rate", json_integer(rate));
+	json_object_set_new(o, "burst", json_integer(burst));
+	return o;
+}
+
+static const char *const outcome_names[NSG_FLOW_OUTCOMES] = {
+	[NSG_FLOW_QUEUED] = "queued",
+	[NSG_FLOW_COALESCED] = "coalesced",
+	[NSG_FLOW_RATE_LIMITED] = "rate_limited",
+	[NSG_FLOW_DROPPED] = "dropped",
+};
+
+static const char *const class_names[NSG_CLASSES] = {
+	[NSG_CLASS_VIOLATION] = "violation",
+	[NSG_CLASS_INFO] = "info",
+};
+
+/* {"queued": n, "coalesced": n, "rate_limited": n, "dropped": n} */
+static json_t *outcomes_json(const uint64_t n[NSG_FLOW_OUTCOMES])
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < NSG_FLOW_OUTCOMES; i++)
+		json_object_set_new(o, outcome_names[i], json_integer((json_int_t)n[i]));
+	return o;
+}
+
+/* Per class, the types that had any event: {"violation": {"setns": {...}}, "info": {}} */
+static json_t *class_type_json(const struct nsg_flow_counts *c)
+{
+	json_t *o = json_object();
+
+	for (int k = 0; k < NSG_CLASSES; k++) {
+		json_t *types = json_object();
+
+		for (uint32_t t = 1; t < NSG_EV_MAX; t++) {
+			uint64_t any = 0;
+
+			for (int i = 0; i < NSG_FLOW_OUTCOMES; i++)
+				any |= c->n[k][t][i];
+			if (any)
+				json_object_set_new(types, nsg_event_name(t), outcomes_json(c->n[k][t]));
+		}
+		json_object_set_new(o, class_names[k], types);
+	}
+	return o;
+}
+
+static json_t *container_counts_json(const struct nsg_flow_counts *c)
+{
+	char id[NSG_CONTAINER_ID_LEN + 1];
+	json_t *o = class_type_json(c);
+
+	memcpy(id, c->who.id, NSG_CONTAINER_ID_LEN);
+	id[NSG_CONTAINER_ID_LEN] = '\0';
+	if (c->overflow)
+		json_object_set_new(o, "container_id", json_string("overflow"));
+	else if (!id[0])
+		json_object_set_new(o, "container_id", json_null());
+	else
+		nsg_json_set_bytes(o, "container_id", id, sizeof(id));
+	return o;
+}
+
+json_t *nsg_flow_accounting_json(const struct nsg_flow_counts *totals,
+				 const struct nsg_flow_counts *per, size_t nper, size_t max_listed)
+{
+	json_t *o = json_object(), *list = json_array();
+
+	for (int k = 0; k < NSG_CLASSES; k++) {
+		uint64_t sum[NSG_FLOW_OUTCOMES] = { 0 };
+
+		for (uint32_t t = 1; t < NSG_EV_MAX; t++)
+			for (int i = 0; i < NSG_FLOW_OUTCOMES; i++)
+				sum[i] += totals->n[k][t][i];
+		json_object_set_new(o, class_names[k], outcomes_json(sum));
+	}
+	json_object_set_new(o, "by_type", class_type_json(totals));
+	for (size_t i = 0; i < nper && i < max_listed; i++)
+		json_array_append_new(list, container_counts_json(&per[i]));
+	json_object_set_new(o, "containers", list);
+	json_object_set_new(o, "containers_not_listed",
+			    json_integer((json_int_t)(nper > max_listed ? nper - max_listed : 0)));
+	return o;
+}
+
 json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c, uint32_t reported,
 			    uint32_t allowed)
 {

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <linux/types.h>
 #include "nsguard.h"
+#include "flow_summary.h"
 #include "procscan.h"
 
 struct nsg_format_ctx {
@@ -37,6 +38,14 @@ json_t *nsg_event_to_json(const struct nsg_event *e, const struct nsg_format_ctx
  */
 json_t *nsg_scanned_to_json(const struct nsg_scanned_container *c, uint32_t reported,
 			    uint32_t allowed);
+/* `coalesced`: the repeats of one violation kind (user/flow.h). */
+json_t *nsg_coalesced_to_json(const struct nsg_coalesced *c, const struct nsg_format_ctx *ctx);
+/* `rate_limited`: what one container's budget refused; rate and burst as configured. */
+json_t *nsg_rate_limited_to_json(const struct nsg_rate_limited *r, unsigned int rate,
+				 unsigned int burst, const struct nsg_format_ctx *ctx);
+/* agent_stats' `flow`: the outcomes of every event, in total and per container. */
+json_t *nsg_flow_accounting_json(const struct nsg_flow_counts *totals,
+				 const struct nsg_flow_counts *per, size_t nper, size_t max_listed);
 /* ["ipc","pid"] for a namespace-type mask. */
 json_t *nsg_json_ns_list(uint32_t mask);
 /* {"ipc": inum, ...} for all eight types. */

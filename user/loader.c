@@ -9,12 +9,24 @@
 #include "loader.h"
 #include "nsguard.skel.h"
 
+/* The budget as the kernel's cell rate: one event per interval, burst - 1 intervals of credit. */
+static void configure_flow(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
+{
+	__u64 interval = o->container_rate ? 1000000000ULL / o->container_rate : 0;
+	__u64 burst = o->container_burst ? o->container_burst : 1;
+
+	skel->rodata->coalesce_window_ns = (__u64)o->coalesce_window_ms * 1000000ULL;
+	skel->rodata->flow_interval_ns = interval;
+	skel->rodata->flow_slack_ns = (burst - 1) * interval;
+}
+
 static void configure(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 {
 	for (int t = 0; t < NSG_NS_TYPES; t++)
 		skel->rodata->host_ns_inum[t] = o->host->inum[t];
 	skel->rodata->cgroup_v1_subsys = o->cgroups->v2 ? -1 : o->cgroups->v1_ssid;
 	skel->rodata->enforce_tier = o->enforce ? o->tier : NSG_TIER_NONE;
+	configure_flow(skel, o);
 }
 
 static bool has_prefix(const char *s, const char *prefix)

@@ -19,6 +19,9 @@ struct nsg_load_opts {
 	struct nsg_pin *pin;          /* --pin; NULL: hooks live as long as the agent */
 	unsigned int tier;         /* enum nsg_tier: decides the hooks used */
 	bool enforce;              /* false: audit, nothing that blocks is loaded */
+	unsigned int coalesce_window_ms; /* 0: no coalescing */
+	unsigned int container_rate;     /* events/s per container and class; 0: no limit */
+	unsigned int container_burst;
 };
 
 /* Returns the loaded (not yet attached) skeleton, or NULL with err set. */

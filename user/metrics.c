@@ -41,17 +41,23 @@ static const char *const event_names[] = { "host_ns_exec", "setns", "ns_create",
 static const char *const verdict_names[] = { "alert", "blocked", "killed", "allowed", "other" };
 static const char *const ns_names[] = { "none", "ipc",	  "pid",  "net",  "uts", "mnt",
 					"cgroup", "time", "user", "other" };
+static const char *const class_names[] = { "violation", "info", "other" };
+static const char *const outcome_names[] = { "queued", "coalesced", "rate_limited", "dropped",
+					     "other" };
 static const char *const tier_names[] = { "lsm", "signal", "none", "other" };
 static const char *const mode_names[] = { "audit", "enforce", "other" };
 
 #define N_EVENTS ARRAY_LEN(event_names)
 #define N_VERDICTS ARRAY_LEN(verdict_names)
 #define N_NS ARRAY_LEN(ns_names)
+#define N_CLASSES ARRAY_LEN(class_names)
+#define N_OUTCOMES ARRAY_LEN(outcome_names)
 
 /* Everything rendered; copied whole under the lock, formatted outside it. */
 struct counters {
 	unsigned long long events[N_EVENTS][N_VERDICTS][N_NS];
 	unsigned long long drops[N_EVENTS];
+	unsigned long long flow[N_CLASSES][N_EVENTS][N_OUTCOMES];
 	unsigned long long reloads_ok, reloads_error;
 	double ring_fill;
 	int tier, mode; /* indices, -1 until set */
@@ -104,6 +110,21 @@ void nsg_metrics_set_drops(struct nsg_metrics *m, const char *event, unsigned lo
 	e = label_index(event_names, N_EVENTS, event);
 	pthread_mutex_lock(&m->lock);
 	m->c.drops[e] = total;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void nsg_metrics_set_flow(struct nsg_metrics *m, const char *cls, const char *event,
+			  const char *outcome, unsigned long long total)
+{
+	size_t c, e, o;
+
+	if (!m)
+		return;
+	c = label_index(class_names, N_CLASSES, cls);
+	e = label_index(event_names, N_EVENTS, event);
+	o = label_index(outcome_names, N_OUTCOMES, outcome);
+	pthread_mutex_lock(&m->lock);
+	m->c.flow[c][e][o] = total;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -211,6 +232,20 @@ static void render_drops(FILE *f, const struct counters *c)
 	}
 }
 
+/* Every outcome of the kernel's events: queued + the rest == what happened. */
+static void render_flow(FILE *f, const struct counters *c)
+{
+	put_header(f, "nsguard_kernel_events_total", "counter",
+		   "Events the hooks reported, by class, event and outcome "
+		   "(queued, coalesced, rate_limited, dropped).");
+	for (size_t k = 0; k + 1 < N_CLASSES; k++)
+		for (size_t e = 0; e < KERNEL_EVENTS; e++)
+			for (size_t o = 0; o + 1 < N_OUTCOMES; o++)
+				fprintf(f, "nsguard_kernel_events_total{class=\"%s\",event=\"%s\","
+					   "outcome=\"%s\"} %llu\n",
+					class_names[k], event_names[e], outcome_names[o], c->flow[k][e][o]);
+}
+
 static void render_state(FILE *f, const struct counters *c)
 {
 	put_header(f, "nsguard_ringbuf_fill_ratio", "gauge",
@@ -259,6 +294,7 @@ char *nsg_metrics_render(struct nsg_metrics *m)
 	fputs("\"} 1\n", f);
 	render_events(f, c);
 	render_drops(f, c);
+	render_flow(f, c);
 	render_state(f, c);
 	free(c);
 	if (fclose(f) != 0) {

@@ -42,6 +42,13 @@ void nsg_metrics_count_event(struct nsg_metrics *m, const char *event, const cha
 			     const char *ns_type);
 /* Absolute total of events the kernel could not queue (the BPF drop counters). */
 void nsg_metrics_set_drops(struct nsg_metrics *m, const char *event, unsigned long long total);
+/*
+ * Absolute total of one outcome of the flow gate (include/flow.h): class
+ * violation or info; event as above; outcome queued, coalesced,
+ * rate_limited or dropped.
+ */
+void nsg_metrics_set_flow(struct nsg_metrics *m, const char *cls, const char *event,
+			  const char *outcome, unsigned long long total);
 /* Ring buffer fill, 0..1 (clamped). */
 void nsg_metrics_set_ring_fill(struct nsg_metrics *m, double ratio);
 void nsg_metrics_count_policy_reload(struct nsg_metrics *m, bool ok);

@@ -13,8 +13,10 @@ source "$ROOT/tests/integration/lib.sh"
 source "$ROOT/tests/lib/enforce_cases.sh"
 # shellcheck source=tests/integration/production_cases.sh
 source "$ROOT/tests/integration/production_cases.sh"
+# shellcheck source=tests/lib/flood_cases.sh
+source "$ROOT/tests/lib/flood_cases.sh"
 
-host_suite_setup integration pidfd_setns setns_storm clone_ns
+host_suite_setup integration pidfd_setns setns_storm clone_ns flood
 podman_setup || exit 1
 HOST_IPC=$(stat -L -c %i /proc/self/ns/ipc)
 HOST_PID=$(stat -L -c %i /proc/self/ns/pid)
@@ -159,12 +161,15 @@ t_clone_ns_create() {
 		.child_pid == $child and .new_ns.ipc != .ns.ipc and .new_ns.pid != .ns.pid"
 }
 
-# --- Storm: every call is either delivered or counted as dropped -----------
+# --- Storm: every call is delivered or counted ----------------------------
 
+# 10,000 benign setns calls (info events): with the default budget most are
+# refused and summarised; with no budget and a 16K ring, most are dropped.
+# Either way each call is exactly one of queued, rate-limited or dropped.
 t_setns_storm() {
-	local id calls=10000 agent delivered dropped
+	local id calls=10000 agent q r d
 	agent_start storm_default || return 1
-	agent_start storm_small --info-ring-size 16K || return 1
+	agent_start storm_small --info-ring-size 16K --container-rate 0 || return 1
 	id=$(ctr_new_id)
 	ctr_run runc "$id" "$(docker_cg "$id")" caps -- sleep 120 || return 1
 	ctr_exec runc "$id" --caps -- /usr/local/bin/setns_storm $calls ||
@@ -172,13 +177,13 @@ t_setns_storm() {
 	ctr_rm runc "$id"
 	agent_stop storm_default && agent_stop storm_small || return 1
 	for agent in storm_default storm_small; do
-		delivered=$(count_events $agent ".event == \"setns\" and .container_id == \"$id\"") || return 1
-		dropped=$(jq -s '[.[] | select(.event == "agent_stats")] | last | .drops.setns' "$(feed $agent)")
-		log "$agent: $delivered delivered + $dropped dropped of $calls"
-		[[ $((delivered + dropped)) -eq $calls ]] || return 1
+		expect_exact_accounting $agent "$id" info setns $calls || return 1
 	done
-	# The small (info) ring must really have overflowed, or the test proved nothing.
-	[[ $dropped -gt 0 ]] || { log "16K ring never overflowed"; return 1; }
+	# The budget and the small ring must really have acted, or the test proved nothing.
+	read -r _ _ r _ <<<"$(flow_outcomes storm_default "$id" info setns)"
+	read -r _ _ _ d <<<"$(flow_outcomes storm_small "$id" info setns)"
+	[[ $r -gt 0 ]] || { log "the budget refused nothing"; return 1; }
+	[[ $d -gt 0 ]] || { log "16K ring never overflowed"; return 1; }
 }
 
 # --- S6 and `nsguard scan` -------------------------------------------------
@@ -256,7 +261,12 @@ check "S5 unshare --ipc --pid" t_unshare_ns_create
 check "S5 clone(CLONE_NEWIPC|CLONE_NEWPID)" t_clone_ns_create ""
 check "S5 clone3(CLONE_NEWIPC|CLONE_NEWPID)" t_clone_ns_create --clone3
 agent_stop main || FAILED=$((FAILED + 1))
-check "storm: delivered + dropped == calls" t_setns_storm
+check "storm: queued + rate-limited + dropped == calls" t_setns_storm
+check "flood: one process repeats one violation; others reported; exact sums" \
+	t_flood_audit repeat 1
+check "flood: 4 processes rename themselves each call; others reported; exact sums" \
+	t_flood_audit rename 4 rename
+check "flood: distinct execs; the budget holds; others reported; exact sums" t_flood_exec_budget
 check "S6 start-up scan and nsguard scan" t_startup_scan_and_scan_command
 check "stop detaches, --host-ns-pid" t_stop_detaches_everything
 check "bad input: one line, exit 2" t_bad_input

@@ -22,6 +22,8 @@ source "$ROOT/tests/lib/enforce_cases.sh"
 source "$ROOT/tests/integration/production_cases.sh"
 # shellcheck source=tests/evasion/cases.sh
 source "$ROOT/tests/evasion/cases.sh"
+# shellcheck source=tests/lib/flood_cases.sh
+source "$ROOT/tests/lib/flood_cases.sh"
 
 WORK=$(mktemp -d /tmp/nsguard-vm.XXXXXX)
 case ,${VM_LSM:-}, in
@@ -32,7 +34,7 @@ esac
 sleep 3600 &
 HOST_HELPER=$!
 trap 'agent_stop_all; kill "$HOST_HELPER" 2>/dev/null; ctr_teardown' EXIT
-export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/setns_storm $HELPERS/clone_ns $HELPERS/evade"
+export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/setns_storm $HELPERS/clone_ns $HELPERS/evade $HELPERS/flood"
 ctr_setup "$WORK/ctr" || exit 1
 HOST_IPC=$(stat -L -c %i /proc/self/ns/ipc)
 
@@ -89,6 +91,10 @@ if start_hook_agent; then
 	agent_stop hookagent || FAILED=$((FAILED + 1))
 else
 	FAILED=$((FAILED + 1))
+fi
+# Only the lsm tier lets a denied call be retried (signal kills the caller).
+if [[ $ENFORCE_TIER == lsm ]]; then
+	check "lsm: denied setns retried in a loop; others reported; exact sums" t_flood_denied_retries
 fi
 for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
 echo "vm-$ENFORCE_TIER: $PASSED passed, $FAILED failed"

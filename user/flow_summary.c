@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "flow_summary.h"
+#include "nsguard.skel.h"
+
+/* Kinds retired per sweep: the map is walked first, then trimmed. */
+#define RETIRE_BATCH 256
+
+/* What was summarised of one violation kind. */
+struct seen_kind {
+	struct nsg_coalesce_key key;
+	uint64_t reported;      /* repeats already in a summary */
+	uint64_t bound_ns;      /* where the next summary starts */
+	uint64_t summarised_at; /* when the last one was written */
+	char *exe;              /* exec: the path of its queued event, if seen */
+};
+
+/* What was summarised of one container's refusals. */
+struct seen_container {
+	struct nsg_flow_id who;
+	bool overflow;
+	uint64_t reported[NSG_CLASSES][NSG_EV_MAX];
+	uint64_t bound_ns;
+	uint64_t summarised_at;
+};
+
+uint64_t nsg_boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_kind(const void *a, const void *b)
+{
+	return memcmp(&((const struct seen_kind *)a)->key, &((const struct seen_kind *)b)->key,
+		      sizeof(struct nsg_coalesce_key));
+}
+
+static int cmp_container(const void *a, const void *b)
+{
+	const struct seen_container *x = a, *y = b;
+
+	if (x->overflow != y->overflow)
+		return x->overflow ? 1 : -1;
+	return memcmp(&x->who, &y->who, sizeof(x->who));
+}
+
+/* The tree node for `probe`, created from it when new; NULL when out of memory. */
+static void *remember(void **root, const void *probe, size_t size,
+		      int (*cmp)(const void *, const void *))
+{
+	void **slot = tfind(probe, root, cmp);
+	void *fresh;
+
+	if (slot)
+		return *slot;
+	fresh = malloc(size);
+	if (!fresh)
+		return NULL;
+	memcpy(fresh, probe, size);
+	slot = tsearch(fresh, root, cmp);
+	if (!slot || *slot != fresh) {
+		free(fresh);
+		return slot ? *slot : NULL;
+	}
+	return fresh;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* A kind the kernel no longer sees may leave: ten windows, and at least 10 s. */
+static uint64_t idle_ns(const struct nsg_flow *f)
+{
+	return max_u64(10 * f->window_ns, NSG_FLOW_IDLE_MIN_NS);
+}
+
+static void summarise_kind(struct nsg_flow *f, struct seen_kind *s,
+			   const struct nsg_coalesce_val *v, uint64_t now)
+{
+	struct nsg_coalesced c = {
+		.key = s->key,
+		.repeats = v->repeats - s->reported,
+		.first_ns = s->bound_ns,
+		.last_ns = v->last_ns,
+		.last_pid = v->last_pid,
+		.last_tid = v->last_tid,
+	};
+
+	memcpy(c.last_comm, v->last_comm, sizeof(c.last_comm));
+	c.exe = s->exe;
+	s->reported = v->repeats;
+	s->bound_ns = v->last_ns;
+	s->summarised_at = now;
+	f->summaries_coalesced++;
+	if (f->sink.coalesced)
+		f->sink.coalesced(f->sink.arg, &c);
+}
+
+/* Due: the burst paused, a window passed since the last summary, or the end. */
+static bool kind_due(const struct nsg_flow *f, const struct seen_kind *s,
+		     const struct nsg_coalesce_val *v, uint64_t now, bool final)
+{
+	return final || now - v->last_ns >= NSG_FLOW_QUIET_NS ||
+	       now - s->summarised_at >= f->window_ns;
+}
+
+static void free_kind(void *p)
+{
+	struct seen_kind *s = p;
+
+	free(s->exe);
+	free(s);
+}
+
+/* Removes an idle kind from the kernel map; a repeat that raced in is still told. */
+static void retire_kind(struct nsg_flow *f, int fd, const struct nsg_coalesce_key *key,
+			uint64_t now)
+{
+	struct seen_kind probe = { .key = *key }, **slot, *s;
+	struct nsg_coalesce_val v;
+
+	slot = tfind(&probe, &f->coalesce_seen, cmp_kind);
+	if (!slot || bpf_map_lookup_and_delete_elem(fd, key, &v))
+		return;
+	s = *slot;
+	if (v.repeats > s->reported)
+		summarise_kind(f, s, &v, now);
+	tdelete(&probe, &f->coalesce_seen, cmp_kind);
+	free_kind(s);
+}
+
+static void sweep_coalesce(struct nsg_flow *f, uint64_t now, bool final)
+{
+	int fd = bpf_map__fd(f->skel->maps.coalesce);
+	struct nsg_coalesce_key cur, next, retire[RETIRE_BATCH];
+	const struct nsg_coalesce_key *prev = NULL;
+	size_t nretire = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct seen_kind probe = { .key = next }, *s;
+		struct nsg_coalesce_val v;
+
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &v))
+			continue;
+		probe.bound_ns = v.created_ns;
+		probe.summarised_at = now;
+		if (!(s = remember(&f->coalesce_seen, &probe, sizeof(probe), cmp_kind)))
+			continue;
+		if (v.repeats > s->reported && kind_due(f, s, &v, now, final))
+			summarise_kind(f, s, &v, now);
+		else if (!final && v.repeats == s->reported && nretire < RETIRE_BATCH &&
+			 now - max_u64(v.last_ns, v.window_start_ns) >= idle_ns(f))
+			retire[nretire++] = cur;
+	}
+	for (size_t i = 0; i < nretire; i++)
+		retire_kind(f, fd, &retire[i], now);
+}
+
+static uint64_t refused_since(const struct seen_container *s, const struct nsg_flow_stats *v,
+			      struct nsg_rate_limited *r)
+{
+	uint64_t total = 0;
+
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++) {
+			r->refused[c][t] = v->n[c][t][NSG_FLOW_RATE_LIMITED] - s->reported[c][t];
+			total += r->refused[c][t];
+		}
+	return total;
+}
+
+static void check_container(struct nsg_flow *f, const struct nsg_flow_id *who, bool overflow,
+			    const struct nsg_flow_stats *v, uint64_t now, bool final)
+{
+	struct seen_container probe = { .who = *who, .overflow = overflow }, *s;
+	struct nsg_rate_limited r = { .who = *who };
+
+	probe.bound_ns = v->first_limited_ns;
+	probe.summarised_at = now;
+	if (!(s = remember(&f->limited_seen, &probe, sizeof(probe), cmp_container)))
+		return;
+	if (!refused_since(s, v, &r))
+		return;
+	if (!final && now - v->last_limited_ns < NSG_FLOW_QUIET_NS &&
+	    now - s->summarised_at < max_u64(f->window_ns, NSG_FLOW_QUIET_NS))
+		return;
+	r.overflow = overflow;
+	r.first_ns = s->bound_ns;
+	r.last_ns = v->last_limited_ns;
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			s->reported[c][t] = v->n[c][t][NSG_FLOW_RATE_LIMITED];
+	s->bound_ns = v->last_limited_ns;
+	s->summarised_at = now;
+	f->summaries_rate_limited++;
+	if (f->sink.rate_limited)
+		f->sink.rate_limited(f->sink.arg, &r);
+}
+
+/* Calls fn for every container entry and the overflow entry. */
+static void for_each_container(struct nsg_flow *f,
+			       void (*fn)(void *arg, const struct nsg_flow_id *who, bool overflow,
+					  const struct nsg_flow_stats *v),
+			       void *arg)
+{
+	int fd = bpf_map__fd(f->skel->maps.flows);
+	struct nsg_flow_id cur, next, none = { 0 };
+	const struct nsg_flow_id *prev = NULL;
+	struct nsg_flow_stats v;
+	__u32 zero = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &v) == 0)
+			fn(arg, &cur, false, &v);
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.flow_overflow), &zero, &v) == 0)
+		fn(arg, &none, true, &v);
+}
+
+struct sweep_arg {
+	struct nsg_flow *f;
+	uint64_t now;
+	bool final;
+};
+
+static void sweep_one_container(void *arg, const struct nsg_flow_id *who, bool overflow,
+				const struct nsg_flow_stats *v)
+{
+	struct sweep_arg *a = arg;
+
+	check_container(a->f, who, overflow, v, a->now, a->final);
+}
+
+void nsg_flow_sweep(struct nsg_flow *f, uint64_t now, bool final)
+{
+	struct sweep_arg a = { .f = f, .now = now, .final = final };
+
+	if (!f->skel)
+		return;
+	sweep_coalesce(f, now, final);
+	for_each_container(f, sweep_one_container, &a);
+}
+
+/* The kernel's key of an exec event (bpf/exec.bpf.c, lsm_block.bpf.c build the same). */
+static void exec_key(const struct nsg_event *e, struct nsg_coalesce_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->type = e->type;
+	k->verdict = e->verdict;
+	k->mask = e->reported_mask;
+	k->exe_hash = nsg_exe_hash(e->exe);
+	if (e->is_container)
+		memcpy(k->who.id, e->container_id, NSG_CONTAINER_ID_LEN);
+}
+
+void nsg_flow_note_exec(struct nsg_flow *f, const struct nsg_event *e)
+{
+	struct seen_kind probe = { 0 }, *s;
+
+	struct nsg_coalesce_val v;
+
+	if (!f->window_ns || e->type != NSG_EV_HOST_NS_EXEC || !e->exe[0] ||
+	    e->verdict == NSG_VERDICT_ALLOWED)
+		return;
+	exec_key(e, &probe.key);
+	/* Only kinds the kernel coalesces: the sweep retires what it remembers. */
+	if (bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.coalesce), &probe.key, &v))
+		return;
+	probe.bound_ns = e->ts_boot_ns;
+	probe.summarised_at = nsg_boottime_ns();
+	s = remember(&f->coalesce_seen, &probe, sizeof(probe), cmp_kind);
+	if (s && !s->exe)
+		s->exe = strndup(e->exe, NSG_EXE_LEN);
+}
+
+/*
+ * A restarted agent (--pin) finds counts its predecessor summarised at its
+ * exit: they are the starting point, not news.
+ */
+static void take_baseline(struct nsg_flow *f)
+{
+	uint64_t now = nsg_boottime_ns();
+	struct nsg_flow_sink sink = f->sink;
+	uint64_t sc = f->summaries_coalesced, sr = f->summaries_rate_limited;
+
+	f->sink = (struct nsg_flow_sink){ 0 };
+	nsg_flow_sweep(f, now, true);
+	f->sink = sink;
+	f->summaries_coalesced = sc;
+	f->summaries_rate_limited = sr;
+}
+
+void nsg_flow_init(struct nsg_flow *f, struct nsguard_bpf *skel, uint64_t window_ns,
+		   const struct nsg_flow_sink *sink)
+{
+	memset(f, 0, sizeof(*f));
+	f->skel = skel;
+	f->window_ns = window_ns;
+	f->sink = *sink;
+	take_baseline(f);
+}
+
+struct read_arg {
+	struct nsg_flow_counts *totals, *per;
+	size_t n, cap;
+	int err;
+};
+
+static bool anything_held_back(const struct nsg_flow_stats *v)
+{
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = NSG_FLOW_COALESCED; o < NSG_FLOW_OUTCOMES; o++)
+				if (v->n[c][t][o])
+					return true;
+	return false;
+}
+
+static void read_one_container(void *arg, const struct nsg_flow_id *who, bool overflow,
+			       const struct nsg_flow_stats *v)
+{
+	struct read_arg *a = arg;
+	struct nsg_flow_counts *c;
+
+	for (int k = 0; k < NSG_CLASSES; k++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
+				a->totals->n[k][t][o] += v->n[k][t][o];
+	if (!a->cap || a->err || !anything_held_back(v))
+		return;
+	if (a->n == a->cap) {
+		struct nsg_flow_counts *grown = realloc(a->per, 2 * a->cap * sizeof(*grown));
+
+		if (!grown) {
+			a->err = -ENOMEM;
+			return;
+		}
+		a->per = grown;
+		a->cap *= 2;
+	}
+	c = &a->per[a->n++];
+	c->who = *who;
+	c->overflow = overflow;
+	memcpy(c->n, v->n, sizeof(c->n));
+}
+
+static uint64_t held_back(const struct nsg_flow_counts *c)
+{
+	uint64_t sum = 0;
+
+	for (int k = 0; k < NSG_CLASSES; k++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = NSG_FLOW_COALESCED; o < NSG_FLOW_OUTCOMES; o++)
+				sum += c->n[k][t][o];
+	return sum;
+}
+
+static int by_held_back_desc(const void *a, const void *b)
+{
+	uint64_t x = held_back(a), y = held_back(b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
+		  struct nsg_flow_counts **per, size_t *nper)
+{
+	struct read_arg a = { .totals = totals };
+
+	memset(totals, 0, sizeof(*totals));
+	if (per) {
+		a.cap = 16;
+		if (!(a.per = malloc(a.cap * sizeof(*a.per))))
+			return -ENOMEM;
+	}
+	if (f->skel)
+		for_each_container(f, read_one_container, &a);
+	if (a.err) {
+		free(a.per);
+		return a.err;
+	}
+	if (per) {
+		qsort(a.per, a.n, sizeof(*a.per), by_held_back_desc);
+		*per = a.per;
+		*nper = a.n;
+	}
+	return 0;
+}
+
+void nsg_flow_free(struct nsg_flow *f)
+{
+	tdestroy(f->coalesce_seen, free_kind);
+	tdestroy(f->limited_seen, free);
+	f->coalesce_seen = NULL;
+	f->limited_seen = NULL;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The agent's side of the flow gate (bpf/flow.bpf.c, include/flow.h): it
+ * turns the kernel's counters into summaries and accounting.
+ *
+ * - `coalesced`: the repeats of one violation kind, once the burst pauses
+ *   (NSG_FLOW_QUIET_NS) or at least once a window while it goes on;
+ * - `rate_limited`: what a container's budget refused, the same way;
+ * - accounting: per container, class and type, the four outcomes.
+ *
+ * The kernel's counters only grow; the agent remembers what it has
+ * summarised (a tsearch tree per map) and reports the difference, so no
+ * count is lost or told twice. Kinds idle for NSG_FLOW_IDLE_NS leave the
+ * kernel map to make room.
+ */
+#ifndef NSGUARD_FLOW_SUMMARY_H
+#define NSGUARD_FLOW_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "flow.h"
+
+struct nsguard_bpf;
+
+#define NSG_FLOW_QUIET_NS 250000000ULL
+#define NSG_FLOW_IDLE_MIN_NS 10000000000ULL
+
+/* One `coalesced` summary: `repeats` happened in (first_ns, last_ns]. */
+struct nsg_coalesced {
+	struct nsg_coalesce_key key;
+	uint64_t repeats;
+	uint64_t first_ns; /* boot time: the queued event they repeat, or the previous summary's end */
+	uint64_t last_ns;  /* boot time of the last repeat */
+	uint32_t last_pid, last_tid;
+	char last_comm[NSG_COMM_LEN];
+	const char *exe; /* exec: the path, when its queued event was seen; else NULL */
+};
+
+/* One `rate_limited` summary: what one container's budget refused since the last one. */
+struct nsg_rate_limited {
+	struct nsg_flow_id who;
+	bool overflow; /* the entry containers beyond NSG_FLOWS_MAX share */
+	uint64_t refused[NSG_CLASSES][NSG_EV_MAX];
+	uint64_t first_ns; /* boot time: the previous summary's end, or when the container was first seen */
+	uint64_t last_ns;  /* boot time of the last refusal */
+};
+
+struct nsg_flow_sink {
+	void (*coalesced)(void *arg, const struct nsg_coalesced *c);
+	void (*rate_limited)(void *arg, const struct nsg_rate_limited *r);
+	void *arg;
+};
+
+/* Outcomes of one container (or all: the totals), as the kernel counted them. */
+struct nsg_flow_counts {
+	struct nsg_flow_id who;
+	bool overflow;
+	uint64_t n[NSG_CLASSES][NSG_EV_MAX][NSG_FLOW_OUTCOMES];
+};
+
+struct nsg_flow {
+	struct nsguard_bpf *skel;
+	struct nsg_flow_sink sink;
+	uint64_t window_ns;         /* the kernel's coalescing window; 0: off */
+	void *coalesce_seen;        /* tsearch tree of what was summarised per kind */
+	void *limited_seen;         /* ... per container */
+	uint64_t summaries_coalesced, summaries_rate_limited;
+};
+
+void nsg_flow_init(struct nsg_flow *f, struct nsguard_bpf *skel, uint64_t window_ns,
+		   const struct nsg_flow_sink *sink);
+/* A queued exec violation: its path goes into the summaries of its repeats. */
+void nsg_flow_note_exec(struct nsg_flow *f, const struct nsg_event *e);
+/*
+ * Summarises what is due at `now` (CLOCK_BOOTTIME ns): everything when
+ * `final` (the hooks are detached and nothing more can arrive).
+ */
+void nsg_flow_sweep(struct nsg_flow *f, uint64_t now, bool final);
+/*
+ * The accounting: totals over every container and, in *per (caller frees,
+ * sorted by events not queued, most first), the containers that had any
+ * event coalesced, rate-limited or dropped; *nper of them. per may be NULL.
+ */
+int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
+		  struct nsg_flow_counts **per, size_t *nper);
+void nsg_flow_free(struct nsg_flow *f);
+/* CLOCK_BOOTTIME in ns: the kernel's event clock. */
+uint64_t nsg_boottime_ns(void);
+
+#endif
