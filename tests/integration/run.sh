@@ -109,7 +109,8 @@ t_setns_pidfd_pid_target() {
 	local id ev
 	id=$(ctr_new_id)
 	start_setns_container "$id" || return 1
-	ctr_exec runc "$id" --caps -- /usr/local/bin/pidfd_setns "$HOST_HELPER" pid,uts >/dev/null
+	ctr_exec runc "$id" --caps -- /usr/local/bin/pidfd_setns "$HOST_HELPER" pid,uts >/dev/null ||
+		{ ctr_rm runc "$id"; return 1; }
 	ev=$(wait_event main ".event == \"setns\" and .container_id == \"$id\" and .comm == \"pidfd_setns\"")
 	ctr_rm runc "$id"
 	[[ -n $ev ]] && expect_json "$ev" ".target.type == \"pid\" and .target.host == true and
@@ -174,7 +175,9 @@ t_setns_storm() {
 	agent_stop storm_default && agent_stop storm_small || return 1
 	for agent in storm_default storm_small; do
 		delivered=$(count_events $agent ".event == \"setns\" and .container_id == \"$id\"") || return 1
-		dropped=$(jq -s '[.[] | select(.event == "agent_stats")] | last | .drops.setns' "$(feed $agent)")
+		# jq -e: no agent_stats (null) is an error, not "0 dropped".
+		dropped=$(jq -se '[.[] | select(.event == "agent_stats")] | last | .drops.setns' \
+			"$(feed $agent)") || { log "$agent: no final agent_stats"; return 1; }
 		log "$agent: $delivered delivered + $dropped dropped of $calls"
 		[[ $((delivered + dropped)) -eq $calls ]] || return 1
 	done
@@ -190,7 +193,7 @@ t_startup_scan_and_scan_command() {
 	ctr_run crun "$id" "$(docker_cg "$id")" hostipc -- sleep 60 || return 1
 	agent_start startup || { ctr_rm crun "$id"; return 1; }
 	ev=$(wait_event startup ".event == \"host_ns_running\" and .container_id == \"$id\"")
-	agent_stop startup
+	agent_stop startup || { ctr_rm crun "$id"; return 1; }
 	out=$("$NSGUARD" scan --format json) || rc=$?
 	ctr_rm crun "$id"
 	[[ -n $ev ]] || return 1
@@ -211,16 +214,23 @@ t_startup_scan_and_scan_command() {
 
 # --- Agent lifecycle and bad input ----------------------------------------
 
-nsg_prog_ids() { bpftool prog show -j | jq -r '.[] | select(.name | startswith("nsg_")) | .id' | sort; }
+# Fails when bpftool or jq does: an empty list must mean no programs.
+nsg_prog_ids() {
+	local json
+	json=$(bpftool prog show -j) || { log "bpftool prog show failed"; return 1; }
+	jq -r '.[] | select(.name // "" | startswith("nsg_")) | .id' <<<"$json" | sort -n
+}
 
 t_stop_detaches_everything() {
-	local before after ev
-	before=$(nsg_prog_ids)
+	local before after during ev
+	before=$(nsg_prog_ids) || return 1
 	agent_start lifecycle --host-ns-pid "$HOST_HELPER" || return 1
 	ev=$(wait_event lifecycle '.event == "agent_start"')
-	[[ $(nsg_prog_ids | wc -l) -gt $(wc -l <<<"$before") ]] || { log "no programs loaded"; return 1; }
+	during=$(nsg_prog_ids) || return 1
+	[[ $(grep -c . <<<"$during") -gt $(grep -c . <<<"$before") ]] ||
+		{ log "no programs loaded"; return 1; }
 	agent_stop lifecycle || return 1
-	after=$(nsg_prog_ids)
+	after=$(nsg_prog_ids) || return 1
 	[[ $before == "$after" ]] || { log "programs left behind: $after"; return 1; }
 	expect_json "$ev" ".host_ns.source == \"pid:$HOST_HELPER\" and .host_ns.inums.ipc == $HOST_IPC and
 		.mode == \"audit\" and .block == [] and .probe.btf and .probe.ringbuf and
