@@ -279,7 +279,7 @@ with open(sys.argv[2], "w") as out:
 	for _ in $(seq 1 200); do (($(barrier_file) >= 60)) && break; sleep 0.05; done
 	n=$(barrier_file)
 	kill "$reader" 2>/dev/null; wait "$reader" 2>/dev/null
-	# agent_stop: exit 0 and agent_stop in the feed (the file sink is ours).
+	# Exit 0 and its agent_stop event, as every agent here.
 	agent_stop sinks || return 1
 	[[ $n -ge 60 ]] || { log "socket client got $n ns_create lines"; return 1; }
 	[[ -e $file.1 && -e $file.2 && ! -e $file.3 ]] || { log "rotation: $(ls "$WORK" | grep rot)"; return 1; }
