@@ -1,36 +1,100 @@
 #!/usr/bin/env bash
 # Runs every suite: unit, host integration and evasion (userspace under ASan/UBSan),
 # runtime metadata against real runtimes, deployment artefacts (static
-# build, manifests), the VM suite (BPF LSM), the agent under valgrind
-# memcheck, and a short fuzzing pass. Closes with one total line:
-# "N passed, N failed".
+# build, manifests), the VM accelerator choice and the VM suite (BPF LSM),
+# the agent under valgrind memcheck, and a short fuzzing pass.
+#
+# Each suite closes with "NAME: N passed, N failed" (", N skipped" when
+# any were). Every suite in SUITES must print that line exactly once, by
+# its name: one that died before it, or never ran, fails the run by name.
+# Closes with one total line, "N passed, N failed" (", N skipped"). A skip
+# fails CI, and so does a partial selection (tests/lib/summary.sh).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# shellcheck source=tests/lib/summary.sh
+source "$ROOT/tests/lib/summary.sh"
 
-status=0
-"$ROOT/tests/unit/run.sh" "$ROOT/.output/asan/tests" 2>&1 | tee -a "$log" || status=1
-NSGUARD=${NSGUARD:-$ROOT/.output/asan/nsguard} "$ROOT/tests/integration/run.sh" 2>&1 |
-	tee -a "$log" || status=1
-NSGUARD=${NSGUARD:-$ROOT/.output/asan/nsguard} "$ROOT/tests/evasion/run.sh" 2>&1 |
-	tee -a "$log" || status=1
-"$ROOT/tests/integration/metadata_selftest.sh" 2>&1 | tee -a "$log" || status=1
-"$ROOT/tests/deploy/run.sh" 2>&1 | tee -a "$log" || status=1
-"$ROOT/tests/vm/run.sh" 2>&1 | tee -a "$log" || status=1
-"$ROOT/tests/valgrind/run.sh" 2>&1 | grep -v 'unhandled eBPF command' | tee -a "$log" || status=1
+# The suites that must report, by the name on their closing line.
+SUITES=(unit integration evasion metadata deploy vmaccel vm valgrind fuzz)
+# Variables that leave tests out: development only, refused under CI.
+PARTIAL_VARS=(NSG_TEST_ONLY FUZZ_TARGETS)
+
+for v in "${PARTIAL_VARS[@]}"; do
+	if [[ -n ${!v:-} ]] && ci_mode; then
+		echo "tests/run.sh: $v=${!v} selects part of the tests, which CI refuses (CI=$CI)" >&2
+		exit 2
+	fi
+done
+
+LOGS=$(mktemp -d)
+trap 'rm -rf "$LOGS"' EXIT
+declare -A RC=()
+
+# NAME CMD...: one suite; its output is kept apart to find its closing line.
+run_suite() {
+	local name=$1
+	shift
+	"$@" 2>&1 | tee "$LOGS/$name.log"
+	RC[$name]=$?
+}
+
+valgrind_suite() {
+	# valgrind's note on each bpf() command it cannot model is noise.
+	"$ROOT/tests/valgrind/run.sh" 2>&1 | grep -v 'unhandled eBPF command'
+}
+
+AGENT=${NSGUARD:-$ROOT/.output/asan/nsguard}
+run_suite unit "$ROOT/tests/unit/run.sh" "$ROOT/.output/asan/tests"
+run_suite integration env NSGUARD="$AGENT" "$ROOT/tests/integration/run.sh"
+run_suite evasion env NSGUARD="$AGENT" "$ROOT/tests/evasion/run.sh"
+run_suite metadata "$ROOT/tests/integration/metadata_selftest.sh"
+run_suite deploy "$ROOT/tests/deploy/run.sh"
+run_suite vmaccel "$ROOT/tests/vm/accel-test.sh"
+run_suite vm "$ROOT/tests/vm/run.sh"
+run_suite valgrind valgrind_suite
 # A short libFuzzer pass over every target: any crash fails the run.
-make -C "$ROOT" --no-print-directory fuzz FUZZ_SECONDS="${NSG_FUZZ_SECONDS:-15}" 2>&1 |
-	tee -a "$log" || status=1
+run_suite fuzz make -C "$ROOT" --no-print-directory fuzz FUZZ_SECONDS="${NSG_FUZZ_SECONDS:-15}"
 
-sum() { awk -v f="$1" '/^[a-z]+: [0-9]+ passed, [0-9]+ failed/ { s += $f } END { print s + 0 }' "$log"; }
-passed=$(sum 2)
-failed=$(sum 4)
-suites=$(grep -cE '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$log")
-# A suite that died before its summary is a failure too.
-if [[ $suites -lt 8 ]]; then
-	failed=$((${failed:-0} + 8 - suites))
+passed=0 failed=0 skipped=0 status=0
+summary_re='^%s: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+
+# NAME: adds the suite's counts; a missing or doubled closing line, or an
+# exit status its counts do not explain, is one more failure, by name.
+tally() {
+	local name=$1 re lines n p f s
+	# shellcheck disable=SC2059  # the format is ours
+	re=$(printf "$summary_re" "$name")
+	lines=$(grep -E "$re" "$LOGS/$name.log" 2>/dev/null)
+	n=$(grep -c . <<<"$lines")
+	if ((n == 0)); then
+		echo "suite $name: missing (no closing line \"$name: N passed, N failed\")"
+		failed=$((failed + 1))
+		return
+	elif ((n > 1)); then
+		echo "suite $name: $n closing lines, want 1"
+		failed=$((failed + 1))
+		return
+	fi
+	[[ $lines =~ $re ]]
+	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0}
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [[ ${RC[$name]} -ne 0 && $f -eq 0 ]] && ! { ((s > 0)) && ci_mode; }; then
+		echo "suite $name: exit ${RC[$name]} with no failed test"
+		failed=$((failed + 1))
+	fi
+}
+
+for name in "${SUITES[@]}"; do
+	tally "$name"
+	[[ ${RC[$name]:-1} -eq 0 ]] || status=1
+done
+# A suite run here but not in SUITES would go unchecked.
+for name in "${!RC[@]}"; do
+	[[ " ${SUITES[*]} " == *" $name "* ]] || { echo "suite $name: not in SUITES"; status=1; }
+done
+if ((skipped > 0)) && ci_mode; then
+	echo "$skipped skipped, and CI is set: a skip fails CI"
 	status=1
 fi
-echo "${passed:-0} passed, ${failed:-0} failed"
-[[ $status -eq 0 && ${failed:-0} -eq 0 ]]
+counts_line "$passed" "$failed" "$skipped"
+[[ $status -eq 0 && $failed -eq 0 ]]

@@ -2,17 +2,21 @@
 # Deployment checks: `make static` gives a static ELF that runs on its own
 # (also in an empty root, as in the FROM scratch image), then the manifest,
 # Dockerfile and unit checks, and proof that those checks catch mistakes.
-# Closes with "deploy: N passed, N failed".
+# Closes with "deploy: N passed, N failed" (", N skipped" when a check
+# could not run here: a skip fails CI, see tests/lib/summary.sh).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
+# shellcheck source=tests/lib/summary.sh
+source tests/lib/summary.sh
 bin=.output/static/nsguard
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL - $1${2:+: $2}"; failed=$((failed + 1)); }
+skip() { echo "skip - $1: $2"; skipped=$((skipped + 1)); }
 check() { # DESCRIPTION COMMAND...
 	local what=$1
 	shift
@@ -27,16 +31,33 @@ py=python3
 mk=(make --no-print-directory)
 grep -q 'deploy/static.mk' Makefile || mk+=(-f Makefile -f deploy/static.mk)
 
+# ERE SANITY CMD...: CMD succeeds and prints SANITY (so it read the file:
+# a tool that fails or prints nothing cannot pass), and nothing matches ERE.
+lacks() {
+	local ere=$1 sanity=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	if [[ $rc -ne 0 || -z $out ]]; then
+		echo "$* exited $rc, output: ${out:0:200}"
+		return 1
+	fi
+	grep -qE -- "$sanity" <<<"$out" || { echo "$* printed no '$sanity': ${out:0:200}"; return 1; }
+	if grep -E -- "$ere" <<<"$out"; then
+		return 1
+	fi
+}
+
 # The agent never shells out: no exec, system or popen in what it imports
 # (the dynamic build; the static one has no import table to read).
-check "agent imports no exec/system/popen" bash -c \
-	"test -x .output/nsguard && ! nm -D --undefined-only .output/nsguard |
-	 grep -wE '(system|popen|execv|execve|execvp|execl|execlp|execle|fexecve|posix_spawnp?)'"
+check "agent imports no exec/system/popen" lacks \
+	'\b(system|popen|execv|execve|execvp|execl|execlp|execle|fexecve|posix_spawnp?)\b' \
+	' U ' nm -D --undefined-only .output/nsguard
 
 check "make static" "${mk[@]}" static
 if [[ -x $bin ]]; then
-	check "static ELF: no program interpreter" bash -c "! readelf -lW $bin | grep -q INTERP"
-	check "static ELF: no shared libraries" bash -c "! readelf -dW $bin | grep -q NEEDED"
+	check "static ELF: no program interpreter" lacks INTERP '^Program Headers:' readelf -lW "$bin"
+	check "static ELF: no shared libraries" lacks NEEDED \
+		'^(There is no dynamic section|Dynamic section at)' readelf -dW "$bin"
 	check "nsguard --help" bash -c "$bin --help | grep -q '^Usage: nsguard'"
 
 	# An empty root, like the scratch image: the binary and nothing else.
@@ -54,44 +75,65 @@ if [[ -x $bin ]]; then
 			fail "scan in an empty root" "exit $rc: $(head -c 200 "$tmp/scan.err")"
 		fi
 	else
-		echo "skip - empty-root runs (need root)"
+		skip "--help in an empty root" "need root"
+		skip "scan in an empty root" "need root"
 	fi
 else
 	fail "static binary built" "$bin missing"
 fi
 
-# The manifest checks, counted into this suite.
-$py tests/deploy/check_manifests.py "$root" >"$tmp/manifests" 2>&1
+# The manifest checks, counted into this suite. The closing line and the
+# exit status must agree: a traceback after the counts is still a failure.
+rc=0
+$py tests/deploy/check_manifests.py "$root" >"$tmp/manifests" 2>&1 || rc=$?
 cat "$tmp/manifests"
-read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/manifests" | tail -1)
+read -r p f s < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$/\1 \2 \4/p' \
+	"$tmp/manifests" | tail -1)
 if [[ -z ${p:-} ]]; then
 	fail "check_manifests.py ran" "$(tail -2 "$tmp/manifests" | tr '\n' ' ')"
 else
-	passed=$((passed + p)) failed=$((failed + f))
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+	if grep -q '^Traceback' "$tmp/manifests" ||
+		{ [[ $rc -ne 0 && $f -eq 0 ]] && ! { [[ ${s:-0} -gt 0 ]] && ci_mode; }; }; then
+		fail "check_manifests.py exit status" "exit $rc with $f failed"
+	fi
 fi
 
-# Each mutation of a copy of deploy/ must make the checks fail.
-mutant() { # DESCRIPTION FILE PYTHON-EXPRESSION-ON-s
-	local what=$1 file=$2 expr=$3
+# Each mutation of a copy of deploy/ must make the checker fail on its own
+# terms: exit 1 and the FAIL line of the check that guards against it. Any
+# other non-zero exit (a traceback, a missing module) is not a catch.
+mutant() { # DESCRIPTION FILE PYTHON-EXPRESSION-ON-s FAILING-CHECK
+	local what=$1 file=$2 expr=$3 want=$4 rc=0
 	rm -rf "$tmp/m" && mkdir -p "$tmp/m" && cp -r deploy "$tmp/m/"
 	$py -c "import sys; p=sys.argv[1]; s=open(p).read(); t=$expr; assert t != s; open(p,'w').write(t)" \
 		"$tmp/m/deploy/$file" || { fail "mutant: $what" "mutation did not apply"; return; }
-	if $py tests/deploy/check_manifests.py "$tmp/m" >"$tmp/mout" 2>&1; then
-		fail "mutant caught: $what" "checks still pass"
+	$py tests/deploy/check_manifests.py "$tmp/m" >"$tmp/mout" 2>&1 || rc=$?
+	if grep -q '^Traceback' "$tmp/mout"; then
+		fail "mutant caught: $what" "the checker crashed: $(tail -1 "$tmp/mout")"
+	elif [[ $rc -ne 1 ]]; then
+		fail "mutant caught: $what" "checker exit $rc, want 1"
+	elif ! grep '^FAIL - ' "$tmp/mout" | grep -qF -- "$want"; then
+		fail "mutant caught: $what" "no FAIL of '$want'; $(grep -m1 '^FAIL' "$tmp/mout")"
 	else
-		ok "mutant caught: $what ($(grep -m1 '^FAIL' "$tmp/mout" | cut -c8-80))"
+		ok "mutant caught: $what (FAIL - $want)"
 	fi
 }
 mutant "volume without mount" kubernetes/daemonset.yaml \
-	"s.replace('            - name: crun\n              mountPath: /run/crun\n              readOnly: true\n', '')"
+	"s.replace('            - name: crun\n              mountPath: /run/crun\n              readOnly: true\n', '')" \
+	"DaemonSet: every volume is mounted"
 mutant "privileged without annotation" kubernetes/daemonset.yaml \
-	"s.replace('privileged: false', 'privileged: true')"
-mutant "no memory limit" kubernetes/daemonset.yaml "s.replace('              memory: 64Mi\n', '')"
+	"s.replace('privileged: false', 'privileged: true')" \
+	"container nsguard: not privileged (or annotated nsguard.io/privileged-reason)"
+mutant "no memory limit" kubernetes/daemonset.yaml "s.replace('              memory: 64Mi\n', '')" \
+	"container nsguard: resources.limits has memory and cpu"
 mutant "Bidirectional unprivileged" kubernetes/daemonset.yaml \
-	"s.replace('mountPropagation: HostToContainer', 'mountPropagation: Bidirectional')"
-mutant "policy key renamed" kubernetes/configmap.yaml "s.replace('policy.yaml: |', 'policy.yml: |')"
-mutant "final stage not scratch" Dockerfile "s.replace('FROM scratch', 'FROM debian:12')"
-mutant "no ExecStart" systemd/nsguard.service "s.replace('ExecStart=', 'ExecStartPre=')"
+	"s.replace('mountPropagation: HostToContainer', 'mountPropagation: Bidirectional')" \
+	"container nsguard: no Bidirectional mount (privileged only)"
+mutant "policy key renamed" kubernetes/configmap.yaml "s.replace('policy.yaml: |', 'policy.yml: |')" \
+	"ConfigMap holds policy.yaml at --policy"
+mutant "final stage not scratch" Dockerfile "s.replace('FROM scratch', 'FROM debian:12')" \
+	"Dockerfile: final stage is scratch or distroless/static"
+mutant "no ExecStart" systemd/nsguard.service "s.replace('ExecStart=', 'ExecStartPre=')" \
+	"systemd: ExecStart is an absolute path"
 
-echo "deploy: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+suite_summary deploy "$passed" "$failed" "$skipped"

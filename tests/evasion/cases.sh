@@ -111,6 +111,8 @@ t_nested_cgroup() {
 	own=$(awk -F: -v h="$(wait_event "$agent" '.event == "agent_start"' | jq -r .cgroup_hierarchy)" '
 		(h == "v2" && $1 == "0") || (h != "v2" && $2 ~ ("(^|,)" substr(h, 4) "(,|$)")) {print $3}' \
 		/proc/"$pid"/cgroup)
+	# An empty path would move the task to the root's "nested", out of its container.
+	[[ -n $own ]] || { log "no cgroup of $pid in its hierarchy"; ctr_rm runc "$id"; return 1; }
 	nested=$root$own/nested
 	mkdir -p "$nested" && echo "$pid" >"$nested/cgroup.procs" || { ctr_rm runc "$id"; return 1; }
 	deadline=$((SECONDS + 15))

@@ -8,12 +8,17 @@
 # tests/fuzz/dict/<target>.dict when there is one. --regress instead runs
 # each target once over the committed corpus. A target that crashes, leaks,
 # times out or runs out of memory fails; its input is kept under
-# DIR/crashes/ and its path printed. The last line is
-# `fuzz: N passed, N failed`; the exit status is 0 only when none failed.
+# DIR/crashes/ and its path printed. A target that executed no input
+# fails too. A target of tests/fuzz/fuzz_*.c not named is counted as
+# skipped. The last line is `fuzz: N passed, N failed` (", N skipped");
+# the exit status is 0 only when none failed (and, under CI, none was
+# skipped: tests/lib/summary.sh).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/lib/summary.sh
+source "$root/tests/lib/summary.sh"
 out=$root/.output/fuzz
 seconds=30
 regress=0
@@ -24,7 +29,7 @@ while [[ $# -gt 0 ]]; do
 	--out) out=$2; shift 2 ;;
 	--seconds) seconds=$2; shift 2 ;;
 	--regress) regress=1; shift ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,15p' "$0"; exit 0 ;;
 	*) targets+=("$1"); shift ;;
 	esac
 done
@@ -45,6 +50,17 @@ crashes=$out/crashes
 mkdir -p "$crashes"
 passed=0
 failed=0
+skipped=0
+
+# Every target with a source here runs, or is counted as skipped.
+for f in "$here"/fuzz_*.c; do
+	t=${f##*/fuzz_}
+	t=${t%.c}
+	if [[ " ${targets[*]} " != *" $t "* ]]; then
+		echo "fuzz_$t: skipped (not among the targets given)"
+		skipped=$((skipped + 1))
+	fi
+done
 
 stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
 
@@ -60,7 +76,11 @@ for t in "${targets[@]}"; do
 	fi
 	rm -rf "$work"
 	mkdir -p "$work/corpus"
-	[[ -d $seeds ]] && cp -r "$seeds/." "$work/corpus/"
+	if [[ -d $seeds ]] && ! cp -r "$seeds/." "$work/corpus/"; then
+		echo "fuzz_$t: FAIL: cannot copy its corpus"
+		failed=$((failed + 1))
+		continue
+	fi
 	nseeds=$(find "$work/corpus" -type f | wc -l)
 	args=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 		"-artifact_prefix=$crashes/$t-")
@@ -83,12 +103,17 @@ for t in "${targets[@]}"; do
 	rss=$(stat_of peak_rss_mb "$log")
 	ncorpus=$(find "$work/corpus" -type f | wc -l)
 	summary="${runs:-?} runs, ${eps:-?} exec/s, corpus $nseeds -> $ncorpus, peak RSS ${rss:-?} MB"
-	if [[ $rc -eq 0 ]]; then
+	# A clean exit that executed nothing fuzzed nothing.
+	if [[ $rc -eq 0 && ${runs:-0} -gt 0 ]]; then
 		echo "fuzz_$t: ok: $summary"
 		passed=$((passed + 1))
 		continue
 	fi
 	failed=$((failed + 1))
+	if [[ $rc -eq 0 ]]; then
+		echo "fuzz_$t: FAIL: exit 0 but no input executed: $summary; log $log"
+		continue
+	fi
 	echo "fuzz_$t: FAIL (exit $rc): $summary; log $log"
 	# The sanitizer's or the check's own words.
 	grep -m1 -E '^==[0-9]+==ERROR|runtime error:|fuzz check failed|^SUMMARY:|deadly signal|ERROR: libFuzzer' \
@@ -102,5 +127,4 @@ for t in "${targets[@]}"; do
 	[[ $found -eq 1 ]] || echo "  input: none written (see $log)"
 done
 
-echo "fuzz: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+suite_summary fuzz "$passed" "$failed" "$skipped"

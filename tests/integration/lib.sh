@@ -8,15 +8,21 @@
 #   barrier NAME                 make a marker event and wait for it: every event
 #                                caused before the call has then been delivered
 #   count_events NAME JQ_FILTER  number of matching events
-#   check NAME CMD...            run one test case, count pass/fail
+#   check NAME CMD...            run one test case, count pass/fail (or skip)
+#   finish_suite NAME            failed and skipped cases by name, then the
+#                                closing line; fails on a failure, or a skip under CI
 #
 # Waits poll the feed file every 50 ms up to a deadline; nothing sleeps and hopes.
 
 NSGUARD=${NSGUARD:?set NSGUARD to the agent binary}
+# shellcheck source=tests/lib/summary.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/summary.sh"
 declare -A AGENT_PID=()
 PASSED=0
 FAILED=0
+SKIPPED=0
 FAILED_NAMES=()
+SKIPPED_NAMES=()
 
 log() { printf '  %s\n' "$*" >&2; }
 
@@ -103,11 +109,15 @@ expect_json() {
 	fi
 }
 
-# NSG_TEST_ONLY=REGEX runs only the matching cases (development; never in CI).
+# NSG_TEST_ONLY=REGEX runs only the matching cases (development): the others
+# are counted as skipped, so a stray variable cannot pass as a clean run.
 check() {
 	local name=$1
 	shift
 	if [[ -n ${NSG_TEST_ONLY:-} && ! $name =~ $NSG_TEST_ONLY ]]; then
+		SKIPPED=$((SKIPPED + 1))
+		SKIPPED_NAMES+=("$name")
+		printf '[ SKIP ] %s\n' "$name"
 		return 0
 	fi
 	printf '[ RUN  ] %s\n' "$name"
@@ -119,6 +129,13 @@ check() {
 		FAILED_NAMES+=("$name")
 		printf '[ FAIL ] %s\n' "$name"
 	fi
+}
+
+finish_suite() {
+	local n
+	for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
+	for n in "${SKIPPED_NAMES[@]}"; do echo "skipped: $n (NSG_TEST_ONLY=${NSG_TEST_ONLY:-})"; done
+	suite_summary "$1" "$PASSED" "$FAILED" "$SKIPPED"
 }
 
 # --- Shared by the host suite and the VM jobs ------------------------------

@@ -5,12 +5,19 @@
 # and as CRI-O run them (their annotations, bundle dirs and runc roots), a
 # crun container and a podman container (private storage). A small driver
 # is compiled from the script into a temp dir; it prints what the lookup
-# found as JSON. Needs root. Last line: "N passed, N failed".
+# found as JSON. Needs root. Last line: "metadata: N passed, N failed".
+#
+# Only what metadata.c found is counted as a test. What the cases stand on
+# (the driver builds, a runtime starts the container and writes its state
+# where the case says, the harness cleans up) is a precondition: "pre"
+# when it holds, counted, and not as a test; a failure when it does not.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib/containers.sh
 . "$ROOT/tests/lib/containers.sh"
+# shellcheck source=tests/lib/summary.sh
+. "$ROOT/tests/lib/summary.sh"
 
 passed=0
 failed=0
@@ -19,9 +26,27 @@ fail() { failed=$((failed + 1)); echo "FAIL $1${2:+: $2}"; }
 check_eq() { # check_eq NAME GOT WANT
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', want '$3'"; fi
 }
+# precondition NAME CMD...: not a test when CMD succeeds, a failure when not.
+precondition() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "pre  $name"
+	else
+		fail "precondition: $name"
+		return 1
+	fi
+}
+precondition_eq() { # NAME GOT WANT
+	if [ "$2" = "$3" ]; then
+		echo "pre  $1"
+	else
+		fail "precondition: $1" "got '$2', want '$3'"
+		return 1
+	fi
+}
 finish() {
-	echo "metadata: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	suite_summary metadata "$passed" "$failed" 0
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -136,16 +161,17 @@ int main(int argc, char **argv)
 }
 EOF
 
-# shellcheck disable=SC2086
-if ! ${CC:-cc} -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
-	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-	-I"$ROOT/user" -I"$ROOT/include" "$W/driver.c" "$ROOT/user/metadata.c" \
-	-ljansson -o "$DRIVER"; then
-	fail "compile driver"
+build_driver() {
+	# shellcheck disable=SC2086
+	${CC:-cc} -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-I"$ROOT/user" -I"$ROOT/include" "$W/driver.c" "$ROOT/user/metadata.c" \
+		-ljansson -o "$DRIVER"
+}
+if ! precondition "compile driver" build_driver; then
 	finish
 	exit 1
 fi
-pass "compile driver"
 
 # q JSON FILTER — one field of the driver's output, "null" when absent.
 q() { jq -r "$2" <<<"$1"; }
@@ -165,8 +191,8 @@ expect() {
 
 # --- containers --------------------------------------------------------------
 
-if ! ctr_setup "$W/ctr" >/dev/null; then
-	fail "ctr_setup"
+quiet_ctr_setup() { ctr_setup "$W/ctr" >/dev/null; }
+if ! precondition "ctr_setup" quiet_ctr_setup; then
 	finish
 	exit 1
 fi
@@ -206,8 +232,11 @@ cri_annot=$(jq -n --arg sb "$SANDBOX_ID" --arg uid "$POD_UID" '{
 	"io.kubernetes.cri.sandbox-namespace": "shop",
 	"io.kubernetes.cri.sandbox-uid": $uid}')
 CRI_BUNDLE=$CTRD/io.containerd.runtime.v2.task/k8s.io/$CRI_ID
-if start_runc "$CTRD/runc/k8s.io" "$CRI_BUNDLE" "$CRI_ID" "$cri_annot"; then
-	pass "containerd-CRI layout: runc run"
+if precondition "containerd-CRI layout: runc run" \
+	start_runc "$CTRD/runc/k8s.io" "$CRI_BUNDLE" "$CRI_ID" "$cri_annot"; then
+	precondition_eq "containerd runc state.json labels carry the annotations" \
+		"$(jq -r '.config.labels | map(select(startswith("io.kubernetes.cri.container-name=")))[0]' \
+			"$CTRD/runc/k8s.io/$CRI_ID/state.json")" "io.kubernetes.cri.container-name=web"
 	out=$("$DRIVER" --only --task "$CTRD/io.containerd.runtime.v2.task" "$CRI_ID")
 	expect "containerd task dir" "$out" containerd web web-7d9f8-abcde shop "$POD_UID" \
 		docker.io/library/nginx:1.25 "$CRI_BUNDLE"
@@ -215,13 +244,8 @@ if start_runc "$CTRD/runc/k8s.io" "$CRI_BUNDLE" "$CRI_ID" "$cri_annot"; then
 	out=$("$DRIVER" --only --runc "$CTRD/runc/*" "$CRI_ID")
 	expect "containerd runc root" "$out" containerd web web-7d9f8-abcde shop "$POD_UID" \
 		docker.io/library/nginx:1.25 "$CRI_BUNDLE"
-	check_eq "containerd runc state.json labels carry the annotations" \
-		"$(jq -r '.config.labels | map(select(startswith("io.kubernetes.cri.container-name=")))[0]' \
-			"$CTRD/runc/k8s.io/$CRI_ID/state.json")" "io.kubernetes.cri.container-name=web"
 	out=$("$DRIVER" --only --runc "$CTRD/runc/*" --cache 3 "$CRI_ID")
 	check_eq "cache: one lookup for three gets" "$(q "$out" '[.lookups, .hits, .name] | join(",")')" "1,2,web"
-else
-	fail "containerd-CRI layout: runc run"
 fi
 
 # 2. CRI-O: config.json in containers/storage <root>/overlay-containers/<id>/
@@ -256,8 +280,10 @@ crio_annot=$(jq -n --arg id "$CRIO_ID" --arg sb "$SANDBOX_ID" --arg uid "$CRIO_U
 	"io.kubernetes.cri-o.Stdin": "false", "io.kubernetes.cri-o.StdinOnce": "false",
 	"io.kubernetes.cri-o.TTY": "false", "io.kubernetes.cri-o.Volumes": "[]"}')
 CRIO_BUNDLE=$STORE/overlay-containers/$CRIO_ID/userdata
-if start_runc /run/runc "$CRIO_BUNDLE" "$CRIO_ID" "$crio_annot"; then
-	pass "CRI-O layout: runc run"
+if precondition "CRI-O layout: runc run" start_runc /run/runc "$CRIO_BUNDLE" "$CRIO_ID" "$crio_annot"
+then
+	precondition_eq "CRI-O: runc state at /run/runc/<id>/state.json" \
+		"$(jq -r .id "/run/runc/$CRIO_ID/state.json")" "$CRIO_ID"
 	out=$("$DRIVER" --only --storage "$STORE" "$CRIO_ID")
 	expect "CRI-O storage" "$out" cri-o app api-5f7b9c-xk2lp prod "$CRIO_UID" \
 		quay.io/example/api:2.1 "$CRIO_BUNDLE"
@@ -265,43 +291,35 @@ if start_runc /run/runc "$CRIO_BUNDLE" "$CRIO_ID" "$crio_annot"; then
 	out=$("$DRIVER" "$CRIO_ID")
 	expect "CRI-O via default runc root" "$out" cri-o app api-5f7b9c-xk2lp prod "$CRIO_UID" \
 		quay.io/example/api:2.1 "$CRIO_BUNDLE"
-	check_eq "CRI-O: runc state at /run/runc/<id>/state.json" \
-		"$(jq -r .id "/run/runc/$CRIO_ID/state.json")" "$CRIO_ID"
-else
-	fail "CRI-O layout: runc run"
 fi
 
 # 3. crun with its default root /run/crun: a bare container.
 CRUN_ID=$(ctr_new_id)
-if ctr_run crun "$CRUN_ID" "/nsguard-meta/$CRUN_ID" "" -- sleep 300; then
-	pass "crun run"
+if precondition "crun run" ctr_run crun "$CRUN_ID" "/nsguard-meta/$CRUN_ID" "" -- sleep 300; then
+	precondition "crun keeps config.json beside status" \
+		eval 'test -f "/run/crun/$CRUN_ID/status" && test -f "/run/crun/$CRUN_ID/config.json"'
 	out=$("$DRIVER" "$CRUN_ID")
 	expect "crun via default root" "$out" crun null null null null null \
 		"$CTR_WORKDIR/bundles/$CRUN_ID"
-	check_eq "crun keeps config.json beside status" \
-		"$(test -f "/run/crun/$CRUN_ID/status" && test -f "/run/crun/$CRUN_ID/config.json" &&
-			echo yes)" yes
-else
-	fail "crun run"
 fi
 
 # 4. podman 4.3 with a private --root: name and image from containers.json.
-if podman_setup && PODMAN_ID=$(podman_run nsg-meta-podman "" -- sleep 300); then
-	pass "podman run"
+start_podman() { # sets PODMAN_ID
+	podman_setup && PODMAN_ID=$(podman_run nsg-meta-podman "" -- sleep 300)
+}
+if precondition "podman run" start_podman; then
 	PROOT=$CTR_WORKDIR/podman/root
 	PBUNDLE=$PROOT/overlay-containers/$PODMAN_ID/userdata
+	precondition_eq "podman annotations include io.kubernetes.cri-o.* keys" \
+		"$(jq -r '.annotations["io.container.manager"] + " " + (.annotations | has("io.kubernetes.cri-o.Created") | tostring)' \
+			"$PBUNDLE/config.json")" "libpod true"
 	out=$("$DRIVER" --only --storage "$PROOT" "$PODMAN_ID")
 	expect "podman storage" "$out" podman nsg-meta-podman null null null \
 		"$CTR_PODMAN_IMAGE" "$PBUNDLE"
-	check_eq "podman annotations include io.kubernetes.cri-o.* keys" \
-		"$(jq -r '.annotations["io.container.manager"] + " " + (.annotations | has("io.kubernetes.cri-o.Created") | tostring)' \
-			"$PBUNDLE/config.json")" "libpod true"
 	# Default roots: podman runs crun here; its bundle leads to the store.
 	out=$("$DRIVER" "$PODMAN_ID")
 	expect "podman via default crun root" "$out" podman nsg-meta-podman null null null \
 		"$CTR_PODMAN_IMAGE" "$PBUNDLE"
-else
-	fail "podman run"
 fi
 
 # 5. IDs nobody knows, and IDs that are not IDs.
@@ -328,6 +346,6 @@ for id in "${CRI_ID:-}" "${CRIO_ID:-}" "${CRUN_ID:-}" "${PODMAN_ID:-}"; do
 	while read -r d; do leftover+=" $d"; done < <(find /sys/fs/cgroup -maxdepth 3 -name "*$id*" 2>/dev/null)
 done
 [ -e "$W" ] && leftover+=" $W"
-check_eq "cleanup leaves nothing" "${leftover:-none}" none
+precondition_eq "cleanup leaves nothing" "${leftover:-none}" none
 
 finish

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host integration tests: the agent (NSGUARD, built with ASan/UBSan by
 # `make test`) against real runc, crun and podman containers on this kernel.
-# Closes with "integration: N passed, N failed".
+# Closes with "integration: N passed, N failed" (", N skipped" when
+# NSG_TEST_ONLY left cases out).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -110,7 +111,8 @@ t_setns_pidfd_pid_target() {
 	local id ev
 	id=$(ctr_new_id)
 	start_setns_container "$id" || return 1
-	ctr_exec runc "$id" --caps -- /usr/local/bin/pidfd_setns "$HOST_HELPER" pid,uts >/dev/null
+	ctr_exec runc "$id" --caps -- /usr/local/bin/pidfd_setns "$HOST_HELPER" pid,uts >/dev/null ||
+		{ ctr_rm runc "$id"; return 1; }
 	ev=$(wait_event main ".event == \"setns\" and .container_id == \"$id\" and .comm == \"pidfd_setns\"")
 	ctr_rm runc "$id"
 	[[ -n $ev ]] && expect_json "$ev" ".target.type == \"pid\" and .target.host == true and
@@ -194,7 +196,7 @@ t_startup_scan_and_scan_command() {
 	ctr_run crun "$id" "$(docker_cg "$id")" hostipc -- sleep 60 || return 1
 	agent_start startup || { ctr_rm crun "$id"; return 1; }
 	ev=$(wait_event startup ".event == \"host_ns_running\" and .container_id == \"$id\"")
-	agent_stop startup
+	agent_stop startup || { ctr_rm crun "$id"; return 1; }
 	out=$("$NSGUARD" scan --format json) || rc=$?
 	ctr_rm crun "$id"
 	[[ -n $ev ]] || return 1
@@ -215,16 +217,23 @@ t_startup_scan_and_scan_command() {
 
 # --- Agent lifecycle and bad input ----------------------------------------
 
-nsg_prog_ids() { bpftool prog show -j | jq -r '.[] | select(.name | startswith("nsg_")) | .id' | sort; }
+# Fails when bpftool or jq does: an empty list must mean no programs.
+nsg_prog_ids() {
+	local json
+	json=$(bpftool prog show -j) || { log "bpftool prog show failed"; return 1; }
+	jq -r '.[] | select(.name // "" | startswith("nsg_")) | .id' <<<"$json" | sort -n
+}
 
 t_stop_detaches_everything() {
-	local before after ev
-	before=$(nsg_prog_ids)
+	local before after during ev
+	before=$(nsg_prog_ids) || return 1
 	agent_start lifecycle --host-ns-pid "$HOST_HELPER" || return 1
 	ev=$(wait_event lifecycle '.event == "agent_start"')
-	[[ $(nsg_prog_ids | wc -l) -gt $(wc -l <<<"$before") ]] || { log "no programs loaded"; return 1; }
+	during=$(nsg_prog_ids) || return 1
+	[[ $(grep -c . <<<"$during") -gt $(grep -c . <<<"$before") ]] ||
+		{ log "no programs loaded"; return 1; }
 	agent_stop lifecycle || return 1
-	after=$(nsg_prog_ids)
+	after=$(nsg_prog_ids) || return 1
 	[[ $before == "$after" ]] || { log "programs left behind: $after"; return 1; }
 	expect_json "$ev" ".host_ns.source == \"pid:$HOST_HELPER\" and .host_ns.inums.ipc == $HOST_IPC and
 		.mode == \"audit\" and .block == [] and .probe.btf and .probe.ringbuf and
@@ -273,6 +282,4 @@ check "bad input: one line, exit 2" t_bad_input
 ENFORCE_TIER=signal run_enforcement_suite || FAILED=$((FAILED + 1))
 run_production_suite || FAILED=$((FAILED + 1))
 
-for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
-echo "integration: $PASSED passed, $FAILED failed"
-[[ $FAILED -eq 0 ]]
+finish_suite integration

@@ -141,11 +141,19 @@ t_violation_survives_info_flood() {
 		.drops.ns_create >= 1'
 }
 
+# Number of loaded nsguard programs; fails when bpftool does (so that a
+# broken bpftool cannot read as "none loaded").
+count_nsg_programs() {
+	local out
+	out=$(bpftool prog list) || { log "bpftool prog list failed"; return 1; }
+	awk '/ name nsg_/ { n++ } END { print n + 0 }' <<<"$out"
+}
+
 # Waits (bounded) until no nsguard program is loaded: FD release is async.
 wait_no_nsg_programs() {
-	local deadline=$((SECONDS + 15))
-	while bpftool prog list 2>/dev/null | grep -q ' name nsg_'; do
-		((SECONDS < deadline)) || { log "nsguard programs still loaded"; return 1; }
+	local deadline=$((SECONDS + 15)) n
+	while n=$(count_nsg_programs) || return 1; ((n > 0)); do
+		((SECONDS < deadline)) || { log "$n nsguard programs still loaded"; return 1; }
 		sleep 0.1
 	done
 }
@@ -158,7 +166,8 @@ pinned_enforcement_steps() {
 	agent_start pinned --mode enforce --pin --pin-path "$pins" || return 1
 	ev=$(wait_event pinned '.event == "agent_start"') || return 1
 	expect_json "$ev" ".pinned.adopted == false" || return 1
-	n_before=$(bpftool prog list | grep -c ' name nsg_')
+	n_before=$(count_nsg_programs) || return 1
+	((n_before > 0)) || { log "no nsguard programs listed with the agent running"; return 1; }
 	kill -KILL "${AGENT_PID[pinned]}"
 	wait "${AGENT_PID[pinned]}" 2>/dev/null
 	unset "AGENT_PID[pinned]"
@@ -170,7 +179,7 @@ pinned_enforcement_steps() {
 	agent_start pinned2 --mode enforce --pin --pin-path "$pins" || return 1
 	ev=$(wait_event pinned2 '.event == "agent_start"') || return 1
 	expect_json "$ev" ".pinned.adopted == true" || return 1
-	n_after=$(bpftool prog list | grep -c ' name nsg_')
+	n_after=$(count_nsg_programs) || return 1
 	[[ $n_after -eq $n_before ]] || { log "programs: $n_before before, $n_after after adoption"; return 1; }
 	# The event of the violation while it was down waited in the pinned ring.
 	wait_event pinned2 ".event == \"host_ns_exec\" and .container_id == \"$id\"" >/dev/null || return 1

@@ -13,12 +13,14 @@
 FLOOD_OTHERS=${FLOOD_OTHERS:-5}
 
 # AGENT CID CLASS TYPE: "queued coalesced rate_limited dropped" from the
-# kernel's counters in the agent's last agent_stats (zeros: never seen).
+# kernel's counters in the agent's last agent_stats (zeros: the container is
+# not listed). No agent_stats at all is an error, not zeros.
 flow_outcomes() {
-	jq -rs --arg id "$2" --arg cls "$3" --arg type "$4" '
+	jq -rse --arg id "$2" --arg cls "$3" --arg type "$4" '
 		[.[] | select(.event == "agent_stats")] | last | .flow.containers
 		| (map(select(.container_id == $id)) | first // {}) | .[$cls][$type] // {}
-		| "\(.queued // 0) \(.coalesced // 0) \(.rate_limited // 0) \(.dropped // 0)"' "$(feed "$1")"
+		| "\(.queued // 0) \(.coalesced // 0) \(.rate_limited // 0) \(.dropped // 0)"' \
+		"$(feed "$1")" || { log "$1: no agent_stats with flow accounting"; return 1; }
 }
 
 # AGENT CID CLASS TYPE: the feed's side of the same: full events, the repeats
@@ -38,9 +40,11 @@ feed_outcomes() {
 # feed delivered every queued one, and the summaries tell the rest: nothing
 # lost, nothing told twice.
 expect_exact_accounting() {
-	local agent=$1 id=$2 cls=$3 type=$4 n=$5 q c r d full rep lim
-	read -r q c r d <<<"$(flow_outcomes "$agent" "$id" "$cls" "$type")" || return 1
-	read -r full rep lim <<<"$(feed_outcomes "$agent" "$id" "$cls" "$type")" || return 1
+	local agent=$1 id=$2 cls=$3 type=$4 n=$5 q c r d full rep lim out
+	out=$(flow_outcomes "$agent" "$id" "$cls" "$type") || return 1
+	read -r q c r d <<<"$out"
+	out=$(feed_outcomes "$agent" "$id" "$cls" "$type") || return 1
+	read -r full rep lim <<<"$out"
 	log "$type ($cls) of ${id:0:12}: $n happened; kernel: $q queued + $c coalesced + $r rate-limited + $d dropped; feed: $full events + $rep repeats + $lim refused"
 	[[ $((q + c + r + d)) -eq $n ]] || { log "kernel counters do not add up to $n"; return 1; }
 	[[ $full -eq $q && $rep -eq $c && $lim -eq $r ]] ||

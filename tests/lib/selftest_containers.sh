@@ -47,6 +47,21 @@ trap cleanup EXIT
 
 ns_of() { readlink "/proc/$1/ns/$2"; }
 
+# CMD...: lists containers; it must succeed (a failed list names nobody)
+# and name none of $ids.
+lists_none_of_ours() {
+	local out
+	out=$("$@") || { echo "$* failed" >&2; return 1; }
+	! grep -qFf <(printf '%s\n' "${ids[@]}" | grep .) <<<"$out"
+}
+
+# PATTERN: no process matches (pgrep's 1), as opposed to pgrep failing (2, 3).
+no_process() {
+	local rc=0
+	pgrep -f "$1" >/dev/null || rc=$?
+	[ "$rc" -eq 1 ]
+}
+
 # Every container id and cgroup path used, to verify teardown removed them.
 ids=()
 cgpaths=()
@@ -63,7 +78,7 @@ test_hostipc() {
 	check_eq "$rt hostipc: v2 cgroup path" "$(awk -F: '$1 == 0 { print $3 }' "/proc/$pid/cgroup")" "$cg"
 	check_match "$rt hostipc: cgroup id" "$(ctr_cgroup_id "$cg")" '^[0-9]+$'
 	check "$rt hostipc: rm" ctr_rm "$rt" "$id"
-	check "$rt hostipc: gone from $rt list" bash -c "! $rt list -q | grep -qx $id"
+	check "$rt hostipc: gone from $rt list" lists_none_of_ours "$rt" list -q
 }
 
 # Host PID + caps: the S3 escape (nsenter and pidfd) from inside, plus the
@@ -142,20 +157,25 @@ test_podman() {
 	# These two are left for ctr_teardown.
 }
 
+no_podman_selftest_ctr() {
+	local out
+	out=$(podman ps -a --format '{{.Names}}') || return 1
+	! grep -q nsg-selftest <<<"$out"
+}
+
 # Nothing of ours may survive teardown: containers, bundles, cgroups,
 # mounts, podman store.
 check_clean() {
 	local leftovers h p
 	check "teardown: no state left" test -z "$(grep -v '^$' "$CTR_WORKDIR/state" || true)"
-	check_eq "teardown: runc list" "$(runc list -q | grep -cFf <(printf '%s\n' "${ids[@]}") || true)" 0
-	check_eq "teardown: crun list" "$(crun list -q | grep -cFf <(printf '%s\n' "${ids[@]}") || true)" 0
+	check "teardown: runc list" lists_none_of_ours runc list -q
+	check "teardown: crun list" lists_none_of_ours crun list -q
 	# podman's containers show in crun list too (same /run/crun root); the
 	# default store is only queried if it exists, so as not to create it.
 	if [ -d /var/lib/containers/storage ]; then
-		check_eq "teardown: podman ps -a" "$(podman ps -a --format '{{.Names}}' | grep -c nsg-selftest || true)" 0
+		check "teardown: podman ps -a" no_podman_selftest_ctr
 	fi
-	# [c] keeps pgrep from matching the bash -c that runs it.
-	check "teardown: no conmon of ours" bash -c "! pgrep -f '[c]onmon.*$CTR_WORKDIR' >/dev/null"
+	check "teardown: no conmon of ours" no_process "conmon.*$CTR_WORKDIR"
 	check "teardown: podman store removed" test ! -e "$CTR_WORKDIR/podman"
 	check "teardown: no bundles" test -z "$(ls -A "$CTR_WORKDIR/bundles" 2>/dev/null)"
 	check_eq "teardown: no mounts under workdir" "$(grep -c " $CTR_WORKDIR/" /proc/self/mountinfo || true)" 0

@@ -7,6 +7,7 @@
  * with one line.
  */
 #include <setjmp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -507,11 +508,16 @@ static void test_port_in_use(void **state)
 	nsg_metrics_stop(m);
 }
 
+/*
+ * Without IPv6 the [::1] half cannot run: a cmocka skip, which run.sh
+ * counts and CI fails on (run.sh gives root a private network namespace
+ * with ::1 up, so it runs wherever the kernel has IPv6).
+ */
 static void test_any_and_ipv6(void **state)
 {
 	char err[256] = "";
 	struct nsg_metrics *m = nsg_metrics_start(":0", err, sizeof(err));
-	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), fd_errno = errno;
 	char *resp;
 
 	(void)state;
@@ -522,12 +528,16 @@ static void test_any_and_ipv6(void **state)
 	assert_int_equal(status_of(resp), 200);
 	free(resp);
 	nsg_metrics_stop(m);
-	if (fd < 0)
-		return; /* no IPv6 on this host */
+	if (fd < 0) {
+		print_message("skipped: no IPv6 here: socket(AF_INET6): %s\n", strerror(fd_errno));
+		skip();
+	}
 	close(fd);
 	m = nsg_metrics_start("[::1]:0", err, sizeof(err));
-	if (!m && strstr(err, "Cannot assign"))
-		return; /* IPv6 without a loopback address */
+	if (!m && strstr(err, "Cannot assign")) {
+		print_message("skipped: IPv6 without a loopback address: %s\n", err);
+		skip();
+	}
 	if (!m)
 		fail_msg("[::1]:0: %s", err);
 	nsg_metrics_stop(m);
