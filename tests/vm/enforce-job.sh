@@ -96,6 +96,4 @@ fi
 if [[ $ENFORCE_TIER == lsm ]]; then
 	check "lsm: denied setns retried in a loop; others reported; exact sums" t_flood_denied_retries
 fi
-for n in "${FAILED_NAMES[@]}"; do echo "failed: $n"; done
-echo "vm-$ENFORCE_TIER: $PASSED passed, $FAILED failed"
-[[ $FAILED -eq 0 ]]
+finish_suite "vm-$ENFORCE_TIER"

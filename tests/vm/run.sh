@@ -5,6 +5,8 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=tests/lib/summary.sh
+source "$ROOT/tests/lib/summary.sh"
 NSGUARD=${NSGUARD:-$ROOT/.output/nsguard}
 RESULTS=$(mktemp -d /tmp/nsguard-vmtest.XXXXXX)
 trap 'rm -rf "$RESULTS"' EXIT
@@ -29,26 +31,26 @@ passed=0 failed=0
 
 # NAME LSM_LIST: one boot; its summary line is added to the totals.
 boot() {
-	local name=$1 lsm=$2 rc=0 summary p f
-	"$ROOT/tests/vm/run-vm.sh" --quiet --lsm "$lsm" --timeout 600 --file "$STAGE" \
+	local name=$1 lsm=$2 rc=0 summary re='^vm-[a-z]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+	"$ROOT/tests/vm/run-vm.sh" --quiet --lsm "$lsm" --timeout 900 --file "$STAGE" \
+		${NSG_TEST_ONLY:+--env "NSG_TEST_ONLY=$NSG_TEST_ONLY"} \
 		"$STAGE/tests/vm/enforce-job.sh" "$RESULTS/$name" || rc=$?
 	sed 's/^/    /' "$RESULTS/$name/output.log" 2>/dev/null
-	summary=$(grep -E '^vm-[a-z]+: [0-9]+ passed, [0-9]+ failed' "$RESULTS/$name/output.log" | tail -1)
-	if [[ -z $summary ]]; then
+	summary=$(grep -E "$re" "$RESULTS/$name/output.log" | tail -1)
+	if [[ ! $summary =~ $re ]]; then
 		echo "vm boot $name (lsm=$lsm) ended without a summary (exit $rc)"
 		tail -40 "$RESULTS/$name/console.log" 2>/dev/null
 		failed=$((failed + 1))
 		return
 	fi
-	p=$(awk '{print $2}' <<<"$summary")
-	f=$(awk '{print $4}' <<<"$summary")
-	passed=$((passed + p))
-	failed=$((failed + f))
+	passed=$((passed + BASH_REMATCH[1]))
+	failed=$((failed + BASH_REMATCH[2]))
+	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
 	# A boot that exited non-zero with no failed case still failed.
-	[[ $rc -ne 0 && $f -eq 0 ]] && failed=$((failed + 1))
+	[[ $rc -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]] && failed=$((failed + 1))
 }
 
+skipped=0
 boot lsm lockdown,capability,bpf
 boot signal lockdown,capability
-echo "vm: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+suite_summary vm "$passed" "$failed" "$skipped"
