@@ -123,6 +123,29 @@ static void test_pin_options(void **state)
 	assert_int_equal(cfg.command, NSG_CMD_CLEANUP);
 }
 
+static void test_flow_options(void **state)
+{
+	struct nsg_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(PARSE(&cfg, err, "-o", "/tmp/x"), 0);
+	assert_int_equal(cfg.coalesce_window_ms, NSG_DEFAULT_COALESCE_WINDOW_MS);
+	assert_int_equal(cfg.container_rate, NSG_DEFAULT_CONTAINER_RATE);
+	assert_int_equal(cfg.container_burst, NSG_DEFAULT_CONTAINER_BURST);
+	assert_int_equal(PARSE(&cfg, err, "--coalesce-window", "0", "--container-rate", "0",
+			       "--container-burst", "7"),
+			 0);
+	assert_int_equal(cfg.coalesce_window_ms, 0);
+	assert_int_equal(cfg.container_rate, 0);
+	assert_int_equal(cfg.container_burst, 7);
+	expect_error(PARSE(&cfg, err, "--coalesce-window", "1s"), err, "--coalesce-window: '1s'");
+	expect_error(PARSE(&cfg, err, "--coalesce-window", "60001"), err, "--coalesce-window");
+	expect_error(PARSE(&cfg, err, "--container-rate", "-1"), err, "--container-rate: '-1'");
+	expect_error(PARSE(&cfg, err, "--container-burst", "0"), err, "--container-burst: '0'");
+	expect_error(PARSE(&cfg, err, "--container-burst"), err, "'--container-burst' needs a value");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_enforcement_options),
 		cmocka_unit_test(test_pin_options),
+		cmocka_unit_test(test_flow_options),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
