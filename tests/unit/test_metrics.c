@@ -233,6 +233,35 @@ static void test_counters_increase(void **state)
 	nsg_metrics_stop(m);
 }
 
+#define FLOW(c, e, o) "nsguard_kernel_events_total{class=\"" c "\",event=\"" e "\",outcome=\"" o "\"}"
+
+/* Every outcome of every kernel event shows, zero included; unknown labels never add series. */
+static void test_flow_outcomes(void **state)
+{
+	struct nsg_metrics *m = start_local();
+	char *text;
+
+	(void)state;
+	assert_true(render_sample(m, FLOW("violation", "setns", "coalesced")) == 0);
+	assert_true(render_sample(m, FLOW("info", "ns_create", "rate_limited")) == 0);
+	nsg_metrics_set_flow(m, "violation", "setns", "coalesced", 1999989);
+	nsg_metrics_set_flow(m, "violation", "setns", "queued", 11);
+	nsg_metrics_set_flow(m, "info", "ns_create", "dropped", 3);
+	assert_true(render_sample(m, FLOW("violation", "setns", "coalesced")) == 1999989);
+	assert_true(render_sample(m, FLOW("violation", "setns", "queued")) == 11);
+	assert_true(render_sample(m, FLOW("info", "ns_create", "dropped")) == 3);
+	nsg_metrics_set_flow(m, "bogus", "setns", "queued", 5);
+	nsg_metrics_set_flow(m, "violation", "bogus", "queued", 5);
+	nsg_metrics_set_flow(m, "violation", "setns", "bogus", 5);
+	text = nsg_metrics_render(m);
+	assert_non_null(text);
+	assert_null(strstr(text, "bogus"));
+	assert_null(strstr(text, "nsguard_kernel_events_total{class=\"other\""));
+	assert_null(strstr(text, "outcome=\"other\""));
+	free(text);
+	nsg_metrics_stop(m);
+}
+
 static void test_gauges_bounded(void **state)
 {
 	struct nsg_metrics *m = start_local();
@@ -556,6 +585,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fresh_render),
 		cmocka_unit_test(test_counters_increase),
+		cmocka_unit_test(test_flow_outcomes),
 		cmocka_unit_test(test_gauges_bounded),
 		cmocka_unit_test(test_unknown_labels_bucketed),
 		cmocka_unit_test(test_feed_names_known),
