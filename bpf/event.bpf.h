@@ -66,12 +66,13 @@ static __always_inline struct nsg_event *nsg_event_reserve(__u32 type, __u32 cls
  * container's budget), then the reservation; every event gets exactly one
  * outcome in its container's counters. NULL: nothing to fill.
  */
-static __always_inline struct nsg_event *nsg_event_begin(struct nsg_coalesce_key *k, __u32 type,
+static __always_inline struct nsg_event *nsg_event_begin(struct nsg_coalesce_key *k,
+							 struct nsg_container *c, __u32 type,
 							 __u32 cls)
 {
 	struct nsg_event *e;
 
-	if (!nsg_flow_admit(k, cls))
+	if (!nsg_flow_admit(k, &c->origin, cls))
 		return NULL;
 	/* `type`, not k->type: the verifier must see the constant to size the record. */
 	e = nsg_event_reserve(type, cls);
@@ -95,6 +96,7 @@ static __always_inline void nsg_event_fill_current(struct nsg_event *e, __u32 ty
 	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->cgroup_id = cgroup_id;
+	e->container_cgroup_id = c->cgroup_id;
 	e->start_boot_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	e->exec_id = BPF_CORE_READ(task, self_exec_id);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));

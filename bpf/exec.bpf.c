@@ -46,7 +46,8 @@ int BPF_PROG(nsg_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 	exe_exempt = c.is_container ? nsg_track_exe_exemption(filename) : 0;
 	if (!shared)
 		return 0;
-	nsg_decide(shared, nsg_cgroup_exempt(cgid) | exe_exempt, &d);
+	/* Exemptions follow the identity, never the cgroup the task is in now. */
+	nsg_decide(shared, nsg_cgroup_exempt(c.cgroup_id) | exe_exempt, &d);
 	if (!d.reported)
 		return 0;
 	/* Kill first: a full ring buffer must not delay or prevent it. */
@@ -55,7 +56,7 @@ int BPF_PROG(nsg_exec, struct task_struct *task, pid_t old_pid, struct linux_bin
 	nsg_flow_key(&k, NSG_EV_HOST_NS_EXEC, verdict, &c);
 	k.mask = d.reported;
 	k.exe_hash = nsg_flow_exe_hash((__u64)filename);
-	e = nsg_event_begin(&k, NSG_EV_HOST_NS_EXEC, nsg_event_class(verdict, d.reported));
+	e = nsg_event_begin(&k, &c, NSG_EV_HOST_NS_EXEC, nsg_event_class(verdict, d.reported));
 	if (!e)
 		return 0;
 	nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);

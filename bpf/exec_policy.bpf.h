@@ -21,7 +21,7 @@
 
 static __always_inline int nsg_is_runtime_bootstrap(struct task_struct *task)
 {
-	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	struct task_struct *parent = task->real_parent; /* a BTF pointer: identities are task storage */
 	struct nsg_container pc;
 
 	if (BPF_CORE_READ(task, nsproxy, mnt_ns) != BPF_CORE_READ(parent, nsproxy, mnt_ns))
@@ -32,7 +32,8 @@ static __always_inline int nsg_is_runtime_bootstrap(struct task_struct *task)
 
 /*
  * Returns the host namespace types `task`, a container task, shares (0 for
- * host tasks and runtime bootstrap) and fills *c and *cgid for the event.
+ * host tasks and runtime bootstrap) and fills *c (its identity) and *cgid
+ * (the cgroup it is in now) for the event.
  * The policy then decides which of them matter.
  */
 static __always_inline __u32 nsg_exec_shared_host_ns(struct task_struct *task,

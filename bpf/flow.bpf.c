@@ -100,16 +100,18 @@ static __always_inline void nsg_flow_open_window(const struct nsg_coalesce_key *
  * The key arrives as a pointer to the caller's memory, which 6.1's helpers
  * do not take as a map key: the functions work on a copy on their own stack.
  */
-__noinline int nsg_flow_admit(struct nsg_coalesce_key *key, __u32 cls)
+__noinline int nsg_flow_admit(struct nsg_coalesce_key *key, struct nsg_flow_id *origin, __u32 cls)
 {
 	__u64 now = bpf_ktime_get_boot_ns();
 	int coalescing = cls == NSG_CLASS_VIOLATION && coalesce_window_ns;
 	struct nsg_coalesce_key copy, *k = &copy;
-	struct nsg_flow_stats *s;
+	struct nsg_flow_stats *s, *budget;
+	struct nsg_flow_id payer;
 
-	if (!key)
+	if (!key || !origin)
 		return 1;
 	copy = *key;
+	payer = *origin;
 	s = nsg_flow_stats_of(&k->who);
 	if (!s)
 		return 1;
@@ -118,7 +120,9 @@ __noinline int nsg_flow_admit(struct nsg_coalesce_key *key, __u32 cls)
 		return 0;
 	}
 	/* Host tasks have no budget: the threat is a container, and host root is trusted. */
-	if (k->who.id[0] && !nsg_flow_budget(&s->tat[cls & 1], now)) {
+	budget = payer.id[0] && __builtin_memcmp(payer.id, k->who.id, NSG_CONTAINER_ID_LEN) ?
+			 nsg_flow_stats_of(&payer) : s;
+	if (k->who.id[0] && budget && !nsg_flow_budget(&budget->tat[cls & 1], now)) {
 		nsg_flow_add(s, cls, k->type, NSG_FLOW_RATE_LIMITED);
 		if (!s->first_limited_ns)
 			s->first_limited_ns = now;

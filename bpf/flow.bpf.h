@@ -5,8 +5,12 @@
 
 #include "maps.bpf.h"
 
-/* 1: queue the event; 0: coalesced or over budget (already counted). */
-extern int nsg_flow_admit(struct nsg_coalesce_key *k, __u32 cls);
+/*
+ * 1: queue the event; 0: coalesced or over budget (already counted). The
+ * budget is `origin`'s: the outermost container's, so a nested runtime's
+ * containers (or cgroups a container names itself) share their host's.
+ */
+extern int nsg_flow_admit(struct nsg_coalesce_key *k, struct nsg_flow_id *origin, __u32 cls);
 /* Counts the fate of an admitted event: NSG_FLOW_QUEUED or NSG_FLOW_DROPPED. */
 extern int nsg_flow_count(struct nsg_coalesce_key *k, __u32 cls, __u32 outcome);
 /* nsg_exe_hash() of a kernel string (the path execve() got). */

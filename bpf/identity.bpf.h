@@ -1,8 +1,27 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Container identity in the kernel: is this task in a container, and which?
- * Decided at the hook from the task's own cgroup, so there is no window in
- * which a fresh container task is unknown (no userspace round trip).
+ * Container identity in the kernel: is this task a container's, and whose?
+ *
+ * A cgroup's name says which container it belongs to (include/container_id.h,
+ * the deepest ID on the way to the root wins). But a task can leave its
+ * cgroup: a container that can write the host's cgroupfs moves itself into
+ * the root cgroup, or into an allowlisted container's, with one `echo`. So a
+ * task's identity is decided once and kept (identity.bpf.c):
+ *
+ * - entering a container's cgroup from the host side (the runtime's init,
+ *   `runc exec` sessions) gives a task that container's identity;
+ * - a child inherits its parent's at fork; a host parent's child born
+ *   straight into a container's cgroup (clone3 CLONE_INTO_CGROUP) takes that
+ *   cgroup's;
+ * - a container task keeps its identity wherever it moves, except deeper
+ *   into its own container's subtree where a nested runtime made a container
+ *   (Docker-in-Docker, kind): that inner container's, with the outer one as
+ *   `origin`;
+ * - tasks that predate the agent get theirs from their cgroup when the agent
+ *   starts (a task iterator) or, at the latest, at their first event.
+ *
+ * The decision is made at the hook from kernel state: no window in which a
+ * fresh container task is unknown, no userspace round trip.
  */
 #ifndef NSGUARD_IDENTITY_BPF_H
 #define NSGUARD_IDENTITY_BPF_H
@@ -44,31 +63,59 @@ static __always_inline struct cgroup *nsg_cgroup_parent(struct cgroup *cgrp)
  * call site, which keeps every hook far below the complexity limit.
  */
 extern int nsg_walk_cgroups(__u64 cgrp_addr, struct nsg_container *c);
+/* 1 when the cgroup with id `ancestor` is cgrp or one of its ancestors. */
+extern int nsg_cgroup_within(__u64 cgrp_addr, __u64 ancestor);
 
 /*
- * Fills *c for `task` and returns its cgroup id. Results are cached per
- * cgroup id: ids are never reused while the system runs, so a cached answer
- * cannot go stale.
+ * What a cgroup's name and its ancestors' say (cached per cgroup id: ids are
+ * never reused while the system runs, so a cached answer cannot go stale).
+ */
+static __always_inline void nsg_cgroup_container(struct cgroup *cgrp, struct nsg_container *c)
+{
+	struct nsg_container *cached;
+	__u64 cgid;
+
+	__builtin_memset(c, 0, sizeof(*c));
+	if (!cgrp)
+		return;
+	cgid = nsg_cgroup_id(cgrp);
+	cached = bpf_map_lookup_elem(&container_cache, &cgid);
+	if (cached) {
+		*c = *cached;
+		return;
+	}
+	nsg_walk_cgroups((__u64)cgrp, c);
+	__builtin_memcpy(c->origin.id, c->id, NSG_CONTAINER_ID_LEN);
+	bpf_map_update_elem(&container_cache, &cgid, c, BPF_ANY);
+}
+
+/* Keeps `c` as the task's identity; a failure is counted, never silent. */
+static __always_inline void nsg_identity_keep(struct task_struct *task, struct nsg_container *c)
+{
+	if (!bpf_task_storage_get(&identities, task, c, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		__sync_fetch_and_add(&identities_lost, 1);
+}
+
+/*
+ * Fills *c with the identity of `task` (a BTF pointer: task storage wants
+ * one) and returns the id of the cgroup it is in now. A task seen for the
+ * first time takes its current cgroup's identity, kept if it is a container's.
  */
 static __always_inline __u64 nsg_task_container(struct task_struct *task,
 						struct nsg_container *c)
 {
 	struct cgroup *cgrp = nsg_task_cgroup(task);
-	struct nsg_container *cached;
-	__u64 cgid;
+	struct nsg_container *known;
+	__u64 cgid = cgrp ? nsg_cgroup_id(cgrp) : 0;
 
-	c->is_container = 0;
-	c->id[0] = '\0';
-	if (!cgrp)
-		return 0;
-	cgid = nsg_cgroup_id(cgrp);
-	cached = bpf_map_lookup_elem(&container_cache, &cgid);
-	if (cached) {
-		*c = *cached;
+	known = bpf_task_storage_get(&identities, task, NULL, 0);
+	if (known) {
+		*c = *known;
 		return cgid;
 	}
-	nsg_walk_cgroups((__u64)cgrp, c);
-	bpf_map_update_elem(&container_cache, &cgid, c, BPF_ANY);
+	nsg_cgroup_container(cgrp, c);
+	if (c->is_container)
+		nsg_identity_keep(task, c);
 	return cgid;
 }
 

@@ -44,7 +44,7 @@ int BPF_PROG(nsg_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	shared = nsg_exec_shared_host_ns(task, &c, &cgid);
 	if (!shared)
 		return 0;
-	exempt = nsg_cgroup_exempt(cgid);
+	exempt = nsg_cgroup_exempt(c.cgroup_id);
 	if (nsg_policy_has_exe_rules())
 		exempt |= nsg_exe_exempt(filename);
 	nsg_decide(shared, exempt, &d);
@@ -53,7 +53,7 @@ int BPF_PROG(nsg_lsm_bprm_check, struct linux_binprm *bprm, int ret)
 	nsg_flow_key(&k, NSG_EV_HOST_NS_EXEC, NSG_VERDICT_BLOCKED, &c);
 	k.mask = d.reported;
 	k.exe_hash = nsg_flow_exe_hash((__u64)filename);
-	e = nsg_event_begin(&k, NSG_EV_HOST_NS_EXEC, NSG_CLASS_VIOLATION);
+	e = nsg_event_begin(&k, &c, NSG_EV_HOST_NS_EXEC, NSG_CLASS_VIOLATION);
 	if (e) {
 		nsg_event_fill_current(e, NSG_EV_HOST_NS_EXEC, task, cgid, &c);
 		e->verdict = NSG_VERDICT_BLOCKED;
@@ -73,14 +73,13 @@ static __always_inline void nsg_mark_install(int type, struct ns_common *new)
 	struct nsg_setns_mark *mark;
 	struct nsg_decision d;
 	struct nsg_container c;
-	__u64 cgid;
 
 	if (!nsg_is_host_ns(type, BPF_CORE_READ(new, inum)))
 		return;
-	cgid = nsg_task_container(task, &c);
+	nsg_task_container(task, &c);
 	if (!c.is_container)
 		return;
-	nsg_decide(NSG_BIT(type), nsg_task_exempt(cgid, tgid), &d);
+	nsg_decide(NSG_BIT(type), nsg_task_exempt(c.cgroup_id, tgid), &d);
 	if (!d.blocked)
 		return;
 	mark = bpf_task_storage_get(&setns_marks, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);

@@ -24,10 +24,25 @@
 #define NSG_PENDING_MAX 16384
 #define NSG_CONTAINER_CACHE_MAX 8192
 
-/* What the kernel side knows about the cgroup a task runs in. */
+/*
+ * Who a task is (identity.bpf.h): a container's, or the host's. For a cgroup
+ * (container_cache) it is what the cgroup's name and its ancestors' say; for
+ * a task (task storage `identities`) it is decided once, when the task enters
+ * a container's cgroup from the host side, and kept wherever it moves.
+ */
 struct nsg_container {
 	__u32 is_container;
+	__u32 pad;
+	__u64 cgroup_id; /* the cgroup named by the ID: where exemptions are kept */
 	char id[NSG_CONTAINER_ID_LEN + 1];
+	/* The outermost container (nested runtimes): whose budget events spend. */
+	struct nsg_flow_id origin;
+};
+
+/* A container's cgroup was removed: the agent forgets the container. */
+struct nsg_removed_cgroup {
+	__u64 cgroup_id;
+	char id[NSG_CONTAINER_ID_LEN];
 };
 
 /* A setns() seen at syscall entry, completed at exit. */
@@ -63,6 +78,20 @@ struct nsg_drops_map {
 	__uint(max_entries, NSG_DROP_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
+};
+
+/* Task identities: created at fork, entry into a container's cgroup, first sight. */
+struct nsg_identities_map {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct nsg_container);
+};
+
+struct nsg_removed_cgroups_map {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, NSG_EXEMPT_CGROUPS_MAX); /* userspace resizes: --max-containers */
+	__type(value, struct nsg_removed_cgroup);
 };
 
 struct nsg_container_cache_map {
@@ -103,7 +132,7 @@ struct nsg_policy_cfg_map {
 /* Allowlisted containers, by cgroup id: namespace types they may share. */
 struct nsg_exempt_cgroups_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NSG_EXEMPT_CGROUPS_MAX);
+	__uint(max_entries, NSG_EXEMPT_CGROUPS_MAX); /* userspace resizes: --max-containers */
 	__type(key, __u64);
 	__type(value, __u32);
 };
@@ -140,12 +169,12 @@ struct nsg_pin_meta_map {
 struct nsg_flows_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, NSG_FLOWS_MAX);
+	__uint(max_entries, NSG_FLOWS_MAX); /* userspace resizes: --max-containers */
 	__type(key, struct nsg_flow_id);
 	__type(value, struct nsg_flow_stats);
 };
 
-/* Containers beyond NSG_FLOWS_MAX share this one entry. */
+/* Containers beyond --max-containers share this one entry. */
 struct nsg_flow_overflow_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -187,6 +216,9 @@ const volatile __u32 host_ns_inum[NSG_NS_TYPES] __weak = {
 const volatile int cgroup_v1_subsys __weak = -1;
 /* Bytes waiting in the violations ring when its last event was reserved (metrics). */
 __u64 ring_avail_bytes __weak;
+/* Identities the kernel could not store, container removals the queue could not hold. */
+__u64 identities_lost __weak;
+__u64 removals_lost __weak;
 /* enum nsg_tier in force; NONE in audit mode (nothing blocks). */
 const volatile __u32 enforce_tier __weak = NSG_TIER_NONE;
 /* Identical violations within this window are coalesced; 0: never. */
@@ -213,6 +245,8 @@ struct nsg_exempt_exes_map exempt_exes __weak SEC(".maps");
 struct nsg_exempt_procs_map exempt_procs __weak SEC(".maps");
 struct nsg_pin_meta_map pin_meta __weak SEC(".maps");
 struct nsg_flows_map flows __weak SEC(".maps");
+struct nsg_identities_map identities __weak SEC(".maps");
+struct nsg_removed_cgroups_map removed_cgroups __weak SEC(".maps");
 struct nsg_flow_overflow_map flow_overflow __weak SEC(".maps");
 struct nsg_coalesce_map coalesce __weak SEC(".maps");
 

@@ -38,7 +38,7 @@ static __always_inline void nsg_emit_create(struct task_struct *creator,
 
 	cgid = nsg_task_container(creator, &c);
 	nsg_flow_key(&k, NSG_EV_NS_CREATE, NSG_VERDICT_ALERT, &c);
-	e = nsg_event_begin(&k, NSG_EV_NS_CREATE, NSG_CLASS_INFO);
+	e = nsg_event_begin(&k, &c, NSG_EV_NS_CREATE, NSG_CLASS_INFO);
 	if (!e)
 		return;
 	nsg_event_fill_current(e, NSG_EV_NS_CREATE, creator, cgid, &c);
@@ -59,7 +59,7 @@ int BPF_PROG(nsg_clone_newtask, struct task_struct *task, __u64 clone_flags)
 {
 	if (!(clone_flags & NSG_CLONE_NEW_MASK))
 		return 0;
-	nsg_emit_create((void *)bpf_get_current_task(), task, clone_flags,
+	nsg_emit_create(bpf_get_current_task_btf(), task, clone_flags,
 			NSG_CREATE_CLONE, BPF_CORE_READ(task, tgid),
 			BPF_CORE_READ(task, pid));
 	return 0;
@@ -75,7 +75,7 @@ static __always_inline void nsg_unshare_begin(__u64 flags)
 
 static __always_inline void nsg_unshare_end(long ret)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 *flags = bpf_map_lookup_elem(&pending_unshare, &pid_tgid);
 

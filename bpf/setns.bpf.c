@@ -118,7 +118,7 @@ static __always_inline __u32 nsg_target_host_mask(const struct nsg_setns_info *i
 /* Entry of a setns() call: a container task's target is recorded. */
 static __always_inline void nsg_setns_begin(int fd, __u32 flags)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct nsg_pending_setns p = {};
 	struct nsg_container c;
@@ -138,13 +138,15 @@ static __always_inline void nsg_setns_begin(int fd, __u32 flags)
  * happened: the lsm tier's denial (recorded by lsm_block.bpf.c), or on the
  * signal tier a successful join of a blocked host namespace.
  */
-static __always_inline void nsg_setns_decide(struct task_struct *task, __u64 cgid,
+static __always_inline void nsg_setns_decide(struct task_struct *task,
+					     const struct nsg_container *c,
 					     const struct nsg_pending_setns *p, int ret,
 					     struct nsg_decision *d)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-	nsg_decide(p->info.target_host, nsg_task_exempt(cgid, tgid), d);
+	/* Exemptions follow the identity, never the cgroup the task is in now. */
+	nsg_decide(p->info.target_host, nsg_task_exempt(c->cgroup_id, tgid), d);
 	if (enforce_tier == NSG_TIER_LSM)
 		d->blocked = p->blocked;
 	else if (ret != 0)
@@ -156,7 +158,7 @@ static __always_inline void nsg_setns_decide(struct task_struct *task, __u64 cgi
 /* Exit of a recorded setns() call: enforce (signal tier) and report. */
 static __always_inline void nsg_setns_end(int ret)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct nsg_pending_setns *p;
 	struct nsg_coalesce_key k;
@@ -170,7 +172,7 @@ static __always_inline void nsg_setns_end(int ret)
 	if (!p)
 		return;
 	cgid = nsg_task_container(task, &c);
-	nsg_setns_decide(task, cgid, p, ret, &d);
+	nsg_setns_decide(task, &c, p, ret, &d);
 	/* Kill first: a full ring buffer (or the flow gate) must not delay or prevent it. */
 	nsg_signal_enforce(&d);
 	verdict = nsg_verdict(&d);
@@ -178,7 +180,7 @@ static __always_inline void nsg_setns_end(int ret)
 	k.mask = p->info.target_host | p->info.target_mask << 8;
 	k.result = ret;
 	k.via = p->info.via;
-	e = nsg_event_begin(&k, NSG_EV_SETNS, nsg_event_class(verdict, d.reported));
+	e = nsg_event_begin(&k, &c, NSG_EV_SETNS, nsg_event_class(verdict, d.reported));
 	if (e) {
 		nsg_event_fill_current(e, NSG_EV_SETNS, task, cgid, &c);
 		e->verdict = verdict;

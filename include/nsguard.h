@@ -114,6 +114,7 @@ struct nsg_event {
 	__u64 cgroup_id;
 	__u64 start_boot_ns; /* process start time: with pid, a unique key */
 	__u64 exec_id;       /* task->self_exec_id: changes on every exec */
+	__u64 container_cgroup_id; /* the cgroup of the task's container (its identity); 0: host */
 	__u32 type;          /* enum nsg_event_type */
 	__u32 verdict;       /* enum nsg_verdict */
 	__u32 pid;

@@ -500,6 +500,7 @@ static int start(struct agent *a)
 		.coalesce_window_ms = a->cfg->coalesce_window_ms,
 		.container_rate = a->cfg->container_rate,
 		.container_burst = a->cfg->container_burst,
+		.max_containers = a->cfg->max_containers,
 	};
 	char err[512];
 

@@ -45,6 +45,7 @@ enum {
 	OPT_COALESCE_WINDOW,
 	OPT_CONTAINER_RATE,
 	OPT_CONTAINER_BURST,
+	OPT_MAX_CONTAINERS,
 };
 
 static const struct argp_option options[] = {
@@ -69,6 +70,8 @@ static const struct argp_option options[] = {
 	  "Events per second each container may queue, per class; the rest are counted (default 100; 0: no limit)", 0 },
 	{ "container-burst", OPT_CONTAINER_BURST, "N", 0,
 	  "Events a container may queue at once before --container-rate applies (default 200)", 0 },
+	{ "max-containers", OPT_MAX_CONTAINERS, "N", 0,
+	  "Containers tracked at once (exemptions, budgets, registry; default 16384)", 0 },
 	{ "pin", OPT_PIN, NULL, 0,
 	  "Pin hooks and maps in bpffs: enforcement outlives the agent, a restart adopts them", 0 },
 	{ "pin-path", OPT_PIN_PATH, "DIR", 0, "bpffs directory for --pin (default " NSG_DEFAULT_PIN_PATH ")", 0 },
@@ -320,6 +323,12 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 				    arg, "");
 		cfg->container_burst = (unsigned int)v;
 		return 0;
+	case OPT_MAX_CONTAINERS:
+		if (parse_ulong(arg, NSG_MAX_MAX_CONTAINERS, &v) || v < NSG_MIN_MAX_CONTAINERS)
+			return fail(ps, "--max-containers: '%s' is not a number between 4 and 1048576%s",
+				    arg, "");
+		cfg->max_containers = (unsigned int)v;
+		return 0;
 	case OPT_PIN_PATH:
 		if (arg[0] != '/')
 			return fail(ps, "--pin-path: '%s' is not an absolute path%s", arg, "");
@@ -397,6 +406,7 @@ void nsg_config_defaults(struct nsg_config *cfg)
 	cfg->coalesce_window_ms = NSG_DEFAULT_COALESCE_WINDOW_MS;
 	cfg->container_rate = NSG_DEFAULT_CONTAINER_RATE;
 	cfg->container_burst = NSG_DEFAULT_CONTAINER_BURST;
+	cfg->max_containers = NSG_DEFAULT_MAX_CONTAINERS;
 	cfg->pin_path = NSG_DEFAULT_PIN_PATH;
 	cfg->startup_scan = true;
 	cfg->mode = NSG_MODE_AUDIT;

@@ -34,6 +34,7 @@ struct nsg_config {
 	unsigned int coalesce_window_ms; /* identical violations coalesced within; 0: never */
 	unsigned int container_rate;  /* events/s each container may queue per class; 0: no limit */
 	unsigned int container_burst; /* ... and at once */
+	unsigned int max_containers; /* containers tracked at once: exemptions, budgets, registry */
 	bool pin;                  /* keep hooks and maps pinned across restarts */
 	const char *pin_path;      /* bpffs directory for --pin and --cleanup */
 	bool startup_scan;
@@ -47,6 +48,9 @@ struct nsg_config {
 #define NSG_DEFAULT_COALESCE_WINDOW_MS 1000
 #define NSG_DEFAULT_CONTAINER_RATE 100
 #define NSG_DEFAULT_CONTAINER_BURST 200
+#define NSG_DEFAULT_MAX_CONTAINERS 16384
+#define NSG_MIN_MAX_CONTAINERS 4
+#define NSG_MAX_MAX_CONTAINERS (1U << 20)
 #define NSG_DEFAULT_PIN_PATH "/sys/fs/bpf/nsguard"
 #define NSG_DEFAULT_HOOK_SOCKET "/run/nsguard/hook.sock"
 #define NSG_EXIT_USAGE 2

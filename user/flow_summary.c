@@ -232,6 +232,28 @@ static void for_each_container(struct nsg_flow *f,
 		fn(arg, &none, true, &v);
 }
 
+void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t now)
+{
+	struct seen_container probe = { .who = *who }, **slot;
+	struct nsg_flow_stats v;
+
+	if (!f->skel || !who->id[0] ||
+	    bpf_map_lookup_and_delete_elem(bpf_map__fd(f->skel->maps.flows), who, &v))
+		return;
+	check_container(f, who, false, &v, now, true);
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
+				f->retired[c][t][o] += v.n[c][t][o];
+	slot = tfind(&probe, &f->limited_seen, cmp_container);
+	if (slot) {
+		struct seen_container *s = *slot;
+
+		tdelete(&probe, &f->limited_seen, cmp_container);
+		free(s);
+	}
+}
+
 struct sweep_arg {
 	struct nsg_flow *f;
 	uint64_t now;
@@ -383,6 +405,7 @@ int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
 	struct read_arg a = { .totals = totals };
 
 	memset(totals, 0, sizeof(*totals));
+	memcpy(totals->n, f->retired, sizeof(totals->n));
 	if (per) {
 		a.cap = 16;
 		if (!(a.per = malloc(a.cap * sizeof(*a.per))))

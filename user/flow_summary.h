@@ -39,7 +39,7 @@ struct nsg_coalesced {
 /* One `rate_limited` summary: what one container's budget refused since the last one. */
 struct nsg_rate_limited {
 	struct nsg_flow_id who;
-	bool overflow; /* the entry containers beyond NSG_FLOWS_MAX share */
+	bool overflow; /* the entry containers beyond --max-containers share */
 	uint64_t refused[NSG_CLASSES][NSG_EV_MAX];
 	uint64_t first_ns; /* boot time: the previous summary's end, or when the container was first seen */
 	uint64_t last_ns;  /* boot time of the last refusal */
@@ -64,6 +64,8 @@ struct nsg_flow {
 	uint64_t window_ns;         /* the kernel's coalescing window; 0: off */
 	void *coalesce_seen;        /* tsearch tree of what was summarised per kind */
 	void *limited_seen;         /* ... per container */
+	/* Outcomes of containers whose entry left the kernel: totals never go back. */
+	uint64_t retired[NSG_CLASSES][NSG_EV_MAX][NSG_FLOW_OUTCOMES];
 	uint64_t summaries_coalesced, summaries_rate_limited;
 };
 
@@ -76,6 +78,13 @@ void nsg_flow_note_exec(struct nsg_flow *f, const struct nsg_event *e);
  * `final` (the hooks are detached and nothing more can arrive).
  */
 void nsg_flow_sweep(struct nsg_flow *f, uint64_t now, bool final);
+/*
+ * A container's cgroup is gone: what its budget refused is summarised and its
+ * entry leaves the kernel's map (a task of it that moved elsewhere and
+ * reports again starts a new entry; its kinds idle out of the coalescing
+ * table by themselves).
+ */
+void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t now);
 /*
  * The accounting: totals over every container and, in *per (caller frees,
  * sorted by events not queued, most first), the containers that had any

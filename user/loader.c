@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
@@ -60,8 +61,25 @@ static void choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts
 
 	bpf_object__for_each_program(prog, skel->obj)
 		bpf_program__set_autoload(prog, wanted(prog, o));
+	/* The identity iterator runs once, after the hooks are in (nsg_attach). */
+	bpf_program__set_autoattach(skel->progs.nsg_identity_seed, false);
 	/* Task storage needs 5.11+: only created where it is used. */
 	bpf_map__set_autocreate(skel->maps.setns_marks, o->tier == NSG_TIER_LSM && o->enforce);
+}
+
+/* Ring buffers by --ring-size/--info-ring-size; per-container maps by --max-containers. */
+static int size_maps(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
+{
+	/* The classification cache is an LRU: it bounds itself. */
+	struct bpf_map *per_container[] = { skel->maps.exempt_cgroups, skel->maps.flows,
+					    skel->maps.removed_cgroups };
+	int rc = bpf_map__set_max_entries(skel->maps.events, (__u32)o->ring_size);
+
+	if (!rc)
+		rc = bpf_map__set_max_entries(skel->maps.info_events, (__u32)o->info_ring_size);
+	for (size_t i = 0; !rc && o->max_containers && i < sizeof(per_container) / sizeof(per_container[0]); i++)
+		rc = bpf_map__set_max_entries(per_container[i], o->max_containers);
+	return rc;
 }
 
 struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t errlen)
@@ -76,10 +94,8 @@ struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t er
 	}
 	configure(skel, o);
 	choose_programs(skel, o);
-	step = "size the ring buffers of";
-	rc = bpf_map__set_max_entries(skel->maps.events, (__u32)o->ring_size);
-	if (!rc)
-		rc = bpf_map__set_max_entries(skel->maps.info_events, (__u32)o->info_ring_size);
+	step = "size the maps of";
+	rc = size_maps(skel, o);
 	if (rc)
 		goto fail;
 	if (o->pin && nsg_pin_before_load(o->pin, skel, err, errlen)) {
@@ -101,6 +117,38 @@ fail:
 	return NULL;
 }
 
+/*
+ * Tasks that predate the agent get their identity from their cgroup now,
+ * before one of them can leave it: the iterator visits every task once.
+ * After the hooks attach, so that no task is born in between unseen.
+ */
+static int seed_identities(struct nsguard_bpf *skel, char *err, size_t errlen)
+{
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.nsg_identity_seed, NULL);
+	char buf[64];
+	int fd, rc = 0;
+	ssize_t n;
+
+	if (!link) {
+		snprintf(err, errlen, "cannot attach the identity iterator: %s", strerror(errno));
+		return -1;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		rc = -errno;
+	} else {
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			;
+		if (n < 0)
+			rc = -errno;
+		close(fd);
+	}
+	bpf_link__destroy(link);
+	if (rc)
+		snprintf(err, errlen, "cannot run the identity iterator: %s", strerror(-rc));
+	return rc;
+}
+
 int nsg_attach(struct nsguard_bpf *skel, struct nsg_pin *pin, char *err, size_t errlen)
 {
 	int rc;
@@ -108,11 +156,11 @@ int nsg_attach(struct nsguard_bpf *skel, struct nsg_pin *pin, char *err, size_t 
 	if (pin && pin->adopted)
 		return 0;
 	rc = nsguard_bpf__attach(skel);
-	if (rc) {
+	if (rc)
 		snprintf(err, errlen, "failed to attach the BPF programs: %s", strerror(-rc));
-	} else if (pin && nsg_pin_after_attach(pin, skel, err, errlen)) {
+	else if (seed_identities(skel, err, errlen) ||
+		 (pin && nsg_pin_after_attach(pin, skel, err, errlen)))
 		rc = -1;
-	}
 	if (rc) {
 		if (pin)
 			nsg_pin_abort(pin);

@@ -22,6 +22,7 @@ struct nsg_load_opts {
 	unsigned int coalesce_window_ms; /* 0: no coalescing */
 	unsigned int container_rate;     /* events/s per container and class; 0: no limit */
 	unsigned int container_burst;
+	unsigned int max_containers;     /* sizes the per-container maps */
 };
 
 /* Returns the loaded (not yet attached) skeleton, or NULL with err set. */

@@ -25,6 +25,8 @@ static struct nsg_known_container *slot_for(struct nsg_registry *r, uint64_t cgi
 	for (size_t i = 0; i < r->count; i++)
 		if (r->items[i].cgroup_id == cgid)
 			return &r->items[i];
+	if (r->max && r->count >= r->max)
+		return NULL;
 	if (r->count == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 32;
 		void *p = realloc(r->items, cap * sizeof(*r->items));
@@ -99,6 +101,20 @@ const struct nsg_known_container *nsg_registry_find_id(const struct nsg_registry
 		if (strcmp(r->items[i].id, id) == 0)
 			return &r->items[i];
 	return NULL;
+}
+
+int nsg_registry_remove(struct nsg_registry *r, uint64_t cgroup_id)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		if (r->items[i].cgroup_id != cgroup_id)
+			continue;
+		known_free(&r->items[i]);
+		/* Order matters to nsg_registry_find_id (newest last): shift, do not swap. */
+		memmove(&r->items[i], &r->items[i + 1], (r->count - i - 1) * sizeof(r->items[0]));
+		r->count--;
+		return 1;
+	}
+	return 0;
 }
 
 void nsg_registry_free(struct nsg_registry *r)

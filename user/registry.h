@@ -30,9 +30,10 @@ struct nsg_known_container {
 struct nsg_registry {
 	struct nsg_known_container *items;
 	size_t count, cap;
+	size_t max; /* containers at once (--max-containers); 0: no limit */
 };
 
-/* Adds or replaces (by cgroup id) a container; strings are copied. */
+/* Adds or replaces (by cgroup id) a container; strings are copied. NULL: full or out of memory. */
 struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
 					     const struct nsg_known_container *c);
 /* Re-evaluates every container against `p` and updates the kernel. */
@@ -42,6 +43,8 @@ uint32_t nsg_registry_allowed(const struct nsg_registry *r, uint64_t cgroup_id);
 /* The registered container with this ID, or NULL. */
 const struct nsg_known_container *nsg_registry_find_id(const struct nsg_registry *r,
 						       const char *id);
+/* Forgets the container of a removed cgroup; 1 if it was known. */
+int nsg_registry_remove(struct nsg_registry *r, uint64_t cgroup_id);
 void nsg_registry_free(struct nsg_registry *r);
 struct nsg_match_input nsg_known_match_input(const struct nsg_known_container *c);
 
