@@ -11,10 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
-
-/* Length of the valid UTF-8 sequence at s[0..len), or 0 if invalid. */
-size_t nsg_utf8_seq_len(const unsigned char *s, size_t len);
-bool nsg_utf8_valid(const char *s, size_t len);
+#include "utf8.h"
 
 /*
  * Sets obj[key] to the bytes of buf up to its first NUL (at most maxlen),
