@@ -3,8 +3,8 @@
  * A small JSON writer for the feed: values are appended as compact JSON
  * into a growable buffer that the caller owns and reuses, so once the
  * buffer is warm writing an event allocates nothing and builds no tree.
- * Jansson stays for parsing (policy, runtime state, the hook protocol);
- * the feed's per-event path is this.
+ * Jansson stays for parsing (runtime state, the OCI hook protocol); the
+ * feed's per-event path is this.
  *
  * Output is byte for byte what Jansson's json_dumpb(JSON_COMPACT |
  * JSON_PRESERVE_ORDER) made of the same values (tests/unit/test_jsonw.c
@@ -18,10 +18,11 @@
  * - nsg_jsonw_member_bytes(): kernel bytes (comm, exe, cgroup paths) as
  *   the string above plus, when they are not valid UTF-8, their exact bytes
  *   as lower-case hex in a sibling member "<key>_raw";
+ * - integers: exact, int64 and uint64 (Jansson had int64 only);
  * - doubles: the shortest digits that read back as the same double, laid
  *   out as a person writes them: 15.3, 0.5, 0.000001, 1e21, 1e-7; a whole
  *   number keeps ".0" (294.0), so a double always reads back as a
- *   non-integer number to typed consumers; NaN and infinities are null;
+ *   real, never an integer, to typed consumers; NaN and infinities are null;
  * - commas between members and elements are automatic.
  *
  * Errors: when the buffer cannot grow, `failed` is set and every later
