@@ -259,6 +259,14 @@ targets.append({"target": "hooks attached ≤ 200 ms after start (agent_start li
                 "limit": 200, "value": st["median_ms"] if st else None,
                 "status": verdict(st["median_ms"] if st else None, 200)})
 
+# The serializer alone (bench/serializer.c): path -> events/s on one core.
+serializer = {r[0]: {"events": int(r[1]), "cpu_s": float(r[2]), "events_per_s": int(float(r[3])),
+                     "bytes_per_event": int(float(r[4]))}
+              for r in read_tsv("serializer.tsv") if len(r) == 5}
+sv = serializer.get("writer", {}).get("events_per_s")
+targets.append({"target": "serializer ≥ 500,000 events/s on one core", "limit": 500000, "value": sv,
+                "status": "not measured" if sv is None else ("met" if sv >= 500000 else "missed")})
+
 results = {
     "machine": machine,
     "parameters": params,
@@ -274,6 +282,7 @@ results = {
     "footprint_detail": footprint,
     "hook_cost": hookcost,
     "vm_agent_start": vm_agent,
+    "serializer": serializer,
     "vm_accel": vm_accel,
     "targets": targets,
 }
@@ -388,6 +397,22 @@ if storms:
           f"{s['calls'] - s['delivered']:,} | {num(s['drops'])} | {num(s['delivered_per_s'])} | "
           f"{'–' if s['agent_cpu_pct'] is None else str(s['agent_cpu_pct']) + ' %'} | {peak} | "
           f"{ms(lat.get('p50_us'))} | {ms(lat.get('p99_us'))} | {ms(lat.get('max_us'))} |")
+
+if serializer:
+    w("")
+    w("## Serializer")
+    w("")
+    w("The feed's serializer alone on one pinned core (`bench/serializer.c`): realistic `setns` and "
+      "`host_ns_exec` lines (hostile `comm`, the cached `container` object) into the sink's batch "
+      "buffer; best round, thread CPU time.")
+    w("")
+    w("| path | events/s | bytes/event |")
+    w("|---|---|---|")
+    for name, label in (("writer", "feed_schema.c + jsonw.c (now)"),
+                        ("jansson", "json_t tree + json_dumpb (before)")):
+        if name in serializer:
+            r = serializer[name]
+            w(f"| {label} | {r['events_per_s']:,} | {r['bytes_per_event']} |")
 
 if footprint_summary:
     w("")

@@ -14,6 +14,8 @@
 #   footprint  RSS, BPF program sizes, map memory, start -> hooks attached
 #   vm      the micro-workloads in a QEMU VM on Debian's 6.1 kernel with BPF LSM
 #           (nsguard's lsm tier): baseline, audit, enforce
+#   serializer  the feed's JSON serializer alone, events/s on one core, against
+#           the previous Jansson path (bench/serializer.c)
 # Writes results.md, results.json, overhead.png (and raw/, the measurements)
 # to BENCH_OUT (default bench/).
 #
@@ -24,6 +26,7 @@
 #   BENCH_VM=0          skip the VM part; BENCH_VM_ROUNDS=N (default 6, quick 2)
 #   BENCH_MICRO=0       skip the micro-workloads
 #   BENCH_STORM=0       skip the storm; BENCH_STORM_CALLS=N (default 200000, quick 100000)
+#   BENCH_SERIALIZER=0  skip the serializer micro-benchmark
 #   NSGUARD=PATH        the agent (default ./nsguard, built by `make`)
 #   BENCH_OUT=DIR       output folder (default bench/)
 #   BENCH_KEEP=1        keep the work folder (raw data, feeds) and print its path
@@ -551,6 +554,14 @@ run_vm() {
 	return 0
 }
 
+# The serializer alone: no agent, one pinned core (bench/serializer.c).
+run_serializer() {
+	make -s --no-print-directory -C "$ROOT" .output/bench/serializer >&2 &&
+		"$ROOT/.output/bench/serializer" -c "$CPU" >"$RAW/serializer.tsv" ||
+		{ note "serializer: build or run failed"; return; }
+	log "serializer: $(paste -sd' ' "$RAW/serializer.tsv")"
+}
+
 # --- main ---------------------------------------------------------------------
 
 log "configurations: ${RUN_CONFIGS[*]}; $ROUNDS host rounds$([[ $QUICK == 1 ]] && echo ' (quick)')"
@@ -567,6 +578,9 @@ prepare_runc || { log "runc bundle does not run"; exit 1; }
 sleep 100000 &
 HELPER_PID=$!
 
+if [[ ${BENCH_SERIALIZER:-1} == 1 ]]; then
+	run_serializer
+fi
 measure_attach
 if [[ ${BENCH_MICRO:-1} == 1 ]]; then
 	run_micro

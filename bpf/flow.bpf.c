@@ -96,6 +96,17 @@ static __always_inline void nsg_flow_open_window(const struct nsg_coalesce_key *
 	bpf_map_update_elem(&coalesce, k, &fresh, BPF_NOEXIST);
 }
 
+/* BPF has no memcmp: IDs compare as eight words. */
+static __always_inline int nsg_flow_same(const struct nsg_flow_id *a, const struct nsg_flow_id *b)
+{
+	const __u64 *x = (const __u64 *)a->id, *y = (const __u64 *)b->id;
+
+	for (int i = 0; i < NSG_CONTAINER_ID_LEN / 8; i++)
+		if (x[i] != y[i])
+			return 0;
+	return 1;
+}
+
 /*
  * The key arrives as a pointer to the caller's memory, which 6.1's helpers
  * do not take as a map key: the functions work on a copy on their own stack.
@@ -120,8 +131,7 @@ __noinline int nsg_flow_admit(struct nsg_coalesce_key *key, struct nsg_flow_id *
 		return 0;
 	}
 	/* Host tasks have no budget: the threat is a container, and host root is trusted. */
-	budget = payer.id[0] && __builtin_memcmp(payer.id, k->who.id, NSG_CONTAINER_ID_LEN) ?
-			 nsg_flow_stats_of(&payer) : s;
+	budget = payer.id[0] && !nsg_flow_same(&payer, &k->who) ? nsg_flow_stats_of(&payer) : s;
 	if (k->who.id[0] && budget && !nsg_flow_budget(&budget->tat[cls & 1], now)) {
 		nsg_flow_add(s, cls, k->type, NSG_FLOW_RATE_LIMITED);
 		if (!s->first_limited_ns)

@@ -39,7 +39,7 @@ enum nsg_flow_outcome {
 /* Who an event is charged to: the container ID's 64 characters, zeros for the host. */
 struct nsg_flow_id {
 	char id[NSG_CONTAINER_ID_LEN];
-};
+} __attribute__((aligned(8))); /* compared as words in the kernel */
 
 /* Map `flows`: one per container (and one for host tasks). */
 struct nsg_flow_stats {

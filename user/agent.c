@@ -10,8 +10,8 @@
 #include "agent.h"
 #include "agent_int.h"
 #include "cgroupmode.h"
-#include "event_format.h"
 #include "exe_cache.h"
+#include "feed_schema.h"
 #include "hook_server.h"
 #include "hostns.h"
 #include "loader.h"
@@ -88,24 +88,14 @@ static int handle_event(void *ctx, void *data, size_t size)
 	nsg_flow_note_exec(&a->flow, e);
 	nsg_metrics_count_event(a->metrics, nsg_event_name(e->type), nsg_verdict_name(e->verdict),
 				ns_type_label(nsg_event_primary_ns(e)));
-	nsg_sink_emit(&a->sink, nsg_event_to_json(e, &a->fmt));
+	nsg_feed_kernel_event(nsg_sink_line(&a->sink), e, &a->fmt);
+	nsg_sink_commit(&a->sink);
 	return 0;
 }
 
 bool nsg_agent_enforcing(const struct agent *a)
 {
 	return a->cfg->mode == NSG_MODE_ENFORCE && a->tier.tier != NSG_TIER_NONE;
-}
-
-static json_t *host_ns_json(const struct agent *a)
-{
-	char source[32];
-
-	if (a->host.from_pid)
-		snprintf(source, sizeof(source), "pid:%d", a->host.from_pid);
-	else
-		snprintf(source, sizeof(source), "initial");
-	return json_pack("{s:s, s:o}", "source", source, "inums", nsg_json_ns_inums(a->host.inum));
 }
 
 /* The pin state when --pin is on, else NULL: what the loader expects. */
@@ -127,52 +117,31 @@ static double round1(double ms)
 	return (double)(long long)(ms * 10.0 + 0.5) / 10.0;
 }
 
-/* Where start-up time goes: the probe's trial loads, verification, attach. */
-static json_t *startup_json(const struct agent *a)
-{
-	return json_pack("{s:f, s:f, s:f}", "probed_ms", round1(a->clock.probed), "loaded_ms",
-			 round1(a->clock.loaded), "attached_ms", round1(a->clock.attached));
-}
-
 static void emit_agent_start(struct agent *a)
 {
-	json_t *o = nsg_json_agent_event("agent_start");
-	char cg[48];
+	struct nsg_feed_start s = {
+		.version = NSGUARD_VERSION,
+		.pid = getpid(),
+		.enforcing = nsg_agent_enforcing(a),
+		.tier = a->tier.tier,
+		.tier_reason = a->tier.reason,
+		.block_mask = a->cfg->block_mask,
+		.probe = &a->probe,
+		.host = &a->host,
+		.cgroups = &a->cgroups,
+		.ring_size = a->cfg->ring_size,
+		.info_ring_size = a->cfg->info_ring_size,
+		.pin_path = a->cfg->pin ? a->cfg->pin_path : NULL,
+		.pin_adopted = a->pin.adopted,
+		.pin_replaced = a->pin.replaced,
+		.probed_ms = round1(a->clock.probed),
+		.loaded_ms = round1(a->clock.loaded),
+		.attached_ms = round1(a->clock.attached),
+	};
 
-	snprintf(cg, sizeof(cg), a->cgroups.v2 ? "v2" : "v1:%s", a->cgroups.v1_controller);
-	json_object_set_new(o, "version", json_string("0.1.0"));
-	json_object_set_new(o, "pid", json_integer(getpid()));
-	json_object_set_new(o, "kernel", json_string(a->probe.kernel_release));
-	json_object_set_new(o, "mode", json_string(nsg_agent_enforcing(a) ? "enforce" : "audit"));
-	json_object_set_new(o, "tier", json_string(nsg_tier_name(a->tier.tier)));
-	json_object_set_new(o, "tier_reason", json_string(a->tier.reason));
-	json_object_set_new(o, "block", nsg_json_ns_list(nsg_agent_enforcing(a) ? a->cfg->block_mask : 0));
-	json_object_set_new(o, "detection",
-			    json_string(a->tier.tier == NSG_TIER_LSM ? "trampoline" : "tracepoint"));
-	json_object_set_new(o, "probe", nsg_probe_to_json(&a->probe));
-	json_object_set_new(o, "host_ns", host_ns_json(a));
-	json_object_set_new(o, "cgroup_hierarchy", json_string(cg));
-	json_object_set_new(o, "ring_size", json_integer((json_int_t)a->cfg->ring_size));
-	json_object_set_new(o, "info_ring_size", json_integer((json_int_t)a->cfg->info_ring_size));
-	json_object_set_new(o, "pinned", a->cfg->pin ? json_pack("{s:s, s:b, s:b}", "path", a->cfg->pin_path,
-								 "adopted", a->pin.adopted, "replaced",
-								 a->pin.replaced)
-						     : json_null());
-	json_object_set_new(o, "startup", startup_json(a));
-	nsg_sink_emit(&a->sink, o);
+	nsg_feed_agent_start(nsg_sink_line(&a->sink), &s);
+	nsg_sink_commit(&a->sink);
 	nsg_sink_flush(&a->sink);
-}
-
-static json_t *per_type_counts(const unsigned long long *counts, unsigned long long *total)
-{
-	json_t *o = json_object();
-
-	*total = 0;
-	for (int t = 1; t < NSG_EV_MAX; t++) {
-		json_object_set_new(o, nsg_event_name((uint32_t)t), json_integer((json_int_t)counts[t]));
-		*total += counts[t];
-	}
-	return o;
 }
 
 struct drop_counts {
@@ -230,47 +199,39 @@ static void refresh_metrics(struct agent *a)
 	update_gauges(a, d.by_type);
 }
 
-/* What happened to every event a hook reported: the kernel's counters. */
-static json_t *flow_json(struct agent *a)
-{
-	struct nsg_flow_counts totals, *per = NULL;
-	size_t nper = 0;
-	json_t *o;
-
-	if (nsg_flow_read(&a->flow, &totals, &per, &nper))
-		return json_null();
-	o = nsg_flow_accounting_json(&totals, per, nper, FLOW_CONTAINERS_LISTED);
-	json_object_set_new(o, "summaries", json_pack("{s:I, s:I}", "coalesced",
-						      (json_int_t)a->flow.summaries_coalesced, "rate_limited",
-						      (json_int_t)a->flow.summaries_rate_limited));
-	free(per);
-	return o;
-}
-
 static void emit_agent_stats(struct agent *a)
 {
-	unsigned long long ev_total, drop_total;
-	json_t *o = nsg_json_agent_event("agent_stats");
+	struct nsg_flow_counts totals, *per = NULL;
+	struct nsg_feed_flow flow = { .totals = &totals, .max_listed = FLOW_CONTAINERS_LISTED,
+				      .summaries_coalesced = a->flow.summaries_coalesced,
+				      .summaries_rate_limited = a->flow.summaries_rate_limited };
 	struct drop_counts d;
+	struct nsg_feed_stats s = {
+		.events = a->received,
+		.drops = d.by_type,
+		.drops_by_class = d.by_class,
+		.host_ns_running = a->startup_reported,
+		.write_errors = a->sink.write_errors,
+		.lines = a->sink.lines_written,
+		.rotations = a->sink.rotations,
+		.socket_clients = a->sink.clients,
+		.socket_clients_dropped = a->sink.clients_dropped,
+		.uptime_s = time(NULL) - a->started,
+	};
+	unsigned long long drop_total;
 
 	read_drops(a, &d);
 	update_gauges(a, d.by_type);
-	json_object_set_new(o, "events", per_type_counts(a->received, &ev_total));
-	json_object_set_new(o, "drops", per_type_counts(d.by_type, &drop_total));
-	json_object_set_new(o, "drops_by_class",
-			    json_pack("{s:I, s:I}", "violation", (json_int_t)d.by_class[NSG_CLASS_VIOLATION],
-				      "info", (json_int_t)d.by_class[NSG_CLASS_INFO]));
-	json_object_set_new(o, "flow", flow_json(a));
-	json_object_set_new(o, "events_total", json_integer((json_int_t)ev_total));
-	json_object_set_new(o, "drops_total", json_integer((json_int_t)drop_total));
-	json_object_set_new(o, "host_ns_running", json_integer((json_int_t)a->startup_reported));
-	json_object_set_new(o, "write_errors", json_integer((json_int_t)a->sink.write_errors));
-	json_object_set_new(o, "output", json_pack("{s:I, s:I, s:I, s:I}", "lines", (json_int_t)a->sink.lines_written,
-			    "rotations", (json_int_t)a->sink.rotations, "socket_clients", (json_int_t)a->sink.clients,
-			    "socket_clients_dropped", (json_int_t)a->sink.clients_dropped));
-	json_object_set_new(o, "uptime_s", json_integer(time(NULL) - a->started));
-	nsg_sink_emit(&a->sink, o);
+	/* The kernel's counters: what happened to every event a hook reported. */
+	if (nsg_flow_read(&a->flow, &totals, &per, &flow.nper) == 0) {
+		flow.per = per;
+		s.flow = &flow;
+	}
+	nsg_feed_agent_stats(nsg_sink_line(&a->sink), &s);
+	nsg_sink_commit(&a->sink);
+	free(per);
 	nsg_sink_flush(&a->sink);
+	drop_total = d.by_class[NSG_CLASS_VIOLATION] + d.by_class[NSG_CLASS_INFO];
 	if (drop_total)
 		fprintf(stderr, "nsguard: events lost, ring buffer full: %llu violations "
 			"(raise --ring-size), %llu informational (raise --info-ring-size)\n",
@@ -282,31 +243,39 @@ static void emit_agent_stats(struct agent *a)
  * most); a short-lived container's state may be gone by the time its event
  * is formatted, and then what its hook registration said.
  */
-static json_t *container_json(void *arg, const char *id)
+static const char *container_of(void *arg, const char *id, size_t *len)
 {
 	struct agent *a = arg;
-	json_t *m = nsg_meta_cache_get_json(a->meta, id);
+	const char *cached = nsg_meta_cache_get_container(a->meta, id, len);
 	const struct nsg_known_container *k;
 
-	if (m)
-		return m;
+	if (cached)
+		return cached;
 	k = nsg_registry_find_id(&a->registry, id);
-	return k ? nsg_agent_registered_json(k) : json_null();
+	if (!k)
+		return NULL;
+	/* Rare (state already gone), so written afresh each time. */
+	nsg_jsonw_rewind(&a->scratch, 0);
+	nsg_feed_container_from_registration(&a->scratch, k);
+	*len = a->scratch.len;
+	return a->scratch.failed ? NULL : a->scratch.buf;
 }
 
 static void emit_coalesced(void *arg, const struct nsg_coalesced *c)
 {
 	struct agent *a = arg;
 
-	nsg_sink_emit(&a->sink, nsg_coalesced_to_json(c, &a->fmt));
+	nsg_feed_coalesced(nsg_sink_line(&a->sink), c, &a->fmt);
+	nsg_sink_commit(&a->sink);
 }
 
 static void emit_rate_limited(void *arg, const struct nsg_rate_limited *r)
 {
 	struct agent *a = arg;
 
-	nsg_sink_emit(&a->sink, nsg_rate_limited_to_json(r, a->cfg->container_rate,
-							  a->cfg->container_burst, &a->fmt));
+	nsg_feed_rate_limited(nsg_sink_line(&a->sink), r, a->cfg->container_rate,
+			      a->cfg->container_burst, &a->fmt);
+	nsg_sink_commit(&a->sink);
 }
 
 /* Before the hooks attach: a restarted agent's baseline holds nothing new. */
@@ -337,10 +306,8 @@ static void report_running_containers(struct agent *a)
 			continue;
 		allowed = reported & nsg_registry_allowed(&a->registry,
 				nsg_cgroup_id_of_path(&a->cgroups, c->cgroup_path));
-		json_t *o = nsg_scanned_to_json(c, reported, allowed);
-
-		json_object_set_new(o, "container", container_json(a, c->ident.id));
-		nsg_sink_emit(&a->sink, o);
+		nsg_feed_host_ns_running(nsg_sink_line(&a->sink), c, reported, allowed, &a->fmt);
+		nsg_sink_commit(&a->sink);
 		nsg_metrics_count_event(a->metrics, "host_ns_running",
 					allowed == reported ? "allowed" : "alert",
 					ns_type_label(nsg_first_ns_type(reported)));
@@ -417,10 +384,8 @@ static int poll_until_stopped(struct agent *a)
 
 static void emit_agent_stop(struct agent *a)
 {
-	json_t *o = nsg_json_agent_event("agent_stop");
-
-	json_object_set_new(o, "reason", json_string(exit_signal ? strsignal(exit_signal) : "error"));
-	nsg_sink_emit(&a->sink, o);
+	nsg_feed_agent_stop(nsg_sink_line(&a->sink), exit_signal ? strsignal(exit_signal) : "error");
+	nsg_sink_commit(&a->sink);
 	nsg_sink_flush(&a->sink);
 }
 
@@ -452,7 +417,7 @@ static int open_metadata(struct agent *a)
 		a->meta_cfg.storage_roots = a->storage_roots;
 	}
 	a->meta = nsg_meta_cache_new(&a->meta_cfg, 1024);
-	a->fmt.container_of = container_json;
+	a->fmt.container_of = container_of;
 	a->fmt.container_arg = a;
 	return a->meta ? 0 : -1;
 }
@@ -524,7 +489,7 @@ static int start(struct agent *a)
 		return die("%s", "cannot open the ring buffers", 1);
 	a->started = time(NULL);
 	emit_agent_start(a);
-	nsg_metrics_set_version(a->metrics, "0.1.0");
+	nsg_metrics_set_version(a->metrics, NSGUARD_VERSION);
 	nsg_metrics_set_tier(a->metrics, nsg_tier_name(a->tier.tier),
 			     nsg_agent_enforcing(a) ? "enforce" : "audit");
 	nsg_agent_report_missed_hooks(a);
@@ -544,6 +509,7 @@ static void teardown(struct agent *a)
 	nsg_unload(a->skel, agent_pin(a));
 	nsg_exe_cache_free(&a->exes);
 	nsg_flow_free(&a->flow);
+	nsg_jsonw_free(&a->scratch);
 	nsg_sink_close(&a->sink); /* safe on a sink that never opened */
 }
 

@@ -7,11 +7,12 @@
 #include <bpf/libbpf.h>
 #include "cgroupmode.h"
 #include "cli.h"
-#include "event_format.h"
 #include "exe_cache.h"
+#include "feed_schema.h"
 #include "flow_summary.h"
 #include "hook_server.h"
 #include "hostns.h"
+#include "jsonw.h"
 #include "metadata.h"
 #include "metrics.h"
 #include "output.h"
@@ -38,7 +39,8 @@ struct agent {
 	struct nsg_tier_choice tier;
 	struct nsg_sink sink;
 	struct nsg_exe_cache exes;
-	struct nsg_format_ctx fmt;
+	struct nsg_feed_ctx fmt;
+	struct nsg_jsonw scratch;     /* a `container` object written outside the sink */
 	struct nsguard_bpf *skel;
 	struct ring_buffer *rb;
 	struct nsg_pin pin;
@@ -64,8 +66,6 @@ int nsg_agent_apply_policy(struct agent *a, char *err, size_t errlen);
 void nsg_agent_reload_policy(struct agent *a);
 /* Answers the OCI hook's requests. */
 json_t *nsg_agent_hook_request(void *arg, json_t *state);
-/* The `container` object from a hook registration (runtime state gone). */
-json_t *nsg_agent_registered_json(const struct nsg_known_container *k);
 /* Reports hook calls that found no agent (spooled by nsguard-oci-hook). */
 void nsg_agent_report_missed_hooks(struct agent *a);
 

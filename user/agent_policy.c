@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "agent_int.h"
-#include "jsonstr.h"
 #include "names.h"
 #include "oci_state.h"
 #include "policy_maps.h"
@@ -107,16 +106,12 @@ int nsg_agent_apply_policy(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
-static void emit_policy_event(struct agent *a, const char *event, const char *error)
+/* policy_reloaded, or policy_error when error is set. */
+static void emit_policy_event(struct agent *a, const char *error)
 {
-	json_t *o = nsg_json_agent_event(event);
-
-	json_object_set_new(o, "policy", json_string(a->cli->policy_path ?: "<embedded>"));
-	if (error)
-		json_object_set_new(o, "error", json_string(error));
-	else
-		json_object_set_new(o, "rules", json_integer((json_int_t)a->policy.nrules));
-	nsg_sink_emit(&a->sink, o);
+	nsg_feed_policy_event(nsg_sink_line(&a->sink), a->cli->policy_path ?: "<embedded>",
+			      a->policy.nrules, error);
+	nsg_sink_commit(&a->sink);
 	nsg_sink_flush(&a->sink);
 	if (error)
 		fprintf(stderr, "nsguard: policy reload failed, keeping the old policy: %s\n", error);
@@ -141,7 +136,7 @@ void nsg_agent_reload_policy(struct agent *a)
 
 	if (load_policy_file(a->cli->policy_path, &next, err, sizeof(err))) {
 		nsg_metrics_count_policy_reload(a->metrics, false);
-		emit_policy_event(a, "policy_error", err);
+		emit_policy_event(a, err);
 		return;
 	}
 	merge_command_line(a->cli, &next, &eff);
@@ -149,7 +144,7 @@ void nsg_agent_reload_policy(struct agent *a)
 	    nsg_policy_push(a->skel, &next, nsg_agent_enforcing(a), err, sizeof(err))) {
 		nsg_policy_free(&next);
 		nsg_metrics_count_policy_reload(a->metrics, false);
-		emit_policy_event(a, "policy_error", err);
+		emit_policy_event(a, err);
 		return;
 	}
 	nsg_policy_free(&a->policy);
@@ -157,52 +152,25 @@ void nsg_agent_reload_policy(struct agent *a)
 	a->effective.block_mask = eff.block_mask;
 	nsg_registry_apply(&a->registry, a->skel, &a->policy);
 	nsg_metrics_count_policy_reload(a->metrics, true);
-	emit_policy_event(a, "policy_reloaded", NULL);
-}
-
-/*
- * Strings from the runtime (annotations, the cgroup path) are bytes: like
- * comm/exe, invalid UTF-8 is repaired with the exact bytes in `<key>_raw`,
- * never a silently missing field.
- */
-static json_t *pod_json(const struct nsg_known_container *k)
-{
-	json_t *pod;
-
-	if (!k->pod && !k->kubernetes_namespace)
-		return json_null();
-	pod = json_object();
-	nsg_json_set_str_or_null(pod, "name", k->pod);
-	nsg_json_set_str_or_null(pod, "namespace", k->kubernetes_namespace);
-	return pod;
-}
-
-json_t *nsg_agent_registered_json(const struct nsg_known_container *k)
-{
-	json_t *o = json_object(), *pod = pod_json(k);
-
-	if (json_is_object(pod))
-		json_object_set_new(pod, "uid", json_null()); /* the hook is not told it */
-	nsg_json_set_str_or_null(o, "runtime", k->runtime);
-	nsg_json_set_str_or_null(o, "name", k->container_name);
-	json_object_set_new(o, "pod", pod);
-	nsg_json_set_str_or_null(o, "image", k->image);
-	return o;
+	emit_policy_event(a, NULL);
 }
 
 static void emit_registered(struct agent *a, const struct nsg_known_container *k)
 {
-	json_t *o = nsg_json_agent_event("container_registered");
-
-	nsg_json_set_str_or_null(o, "container_id", k->id[0] ? k->id : NULL);
-	nsg_json_set_str_or_null(o, "cgroup", k->cgroup);
-	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)k->cgroup_id));
-	json_object_set_new(o, "pod", pod_json(k));
-	nsg_json_set_str_or_null(o, "container_name", k->container_name);
-	nsg_json_set_str_or_null(o, "image", k->image);
-	json_object_set_new(o, "allowed_ns", nsg_json_ns_list(k->allowed));
-	nsg_sink_emit(&a->sink, o);
+	nsg_feed_container_registered(nsg_sink_line(&a->sink), k);
+	nsg_sink_commit(&a->sink);
 	nsg_sink_flush(&a->sink);
+}
+
+/* The hook protocol's ["ipc","pid"] (the protocol is Jansson's; the feed is not). */
+static json_t *ns_list_json(uint32_t mask)
+{
+	json_t *list = json_array();
+
+	for (int t = 0; t < NSG_NS_TYPES; t++)
+		if (mask & NSG_BIT(t))
+			json_array_append_new(list, json_string(nsg_ns_names[t]));
+	return list;
 }
 
 json_t *nsg_agent_hook_request(void *arg, json_t *state)
@@ -227,7 +195,7 @@ json_t *nsg_agent_hook_request(void *arg, json_t *state)
 	json_decref(config);
 	if (rc)
 		return json_pack("{s:b, s:s}", "ok", 0, "error", "exemption map full");
-	return json_pack("{s:b, s:o}", "ok", 1, "allowed_ns", nsg_json_ns_list(k.allowed));
+	return json_pack("{s:b, s:o}", "ok", 1, "allowed_ns", ns_list_json(k.allowed));
 }
 
 void nsg_agent_report_missed_hooks(struct agent *a)
@@ -243,13 +211,8 @@ void nsg_agent_report_missed_hooks(struct agent *a)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		json_t *rec = json_loads(line, 0, NULL), *o = nsg_json_agent_event("hook_unreachable");
-
-		json_object_set_new(o, "severity", json_string("violation"));
-		if (rec)
-			json_object_update(o, rec);
-		nsg_sink_emit(&a->sink, o);
-		json_decref(rec);
+		nsg_feed_hook_unreachable(nsg_sink_line(&a->sink), line, strlen(line));
+		nsg_sink_commit(&a->sink);
 	}
 	fclose(f);
 	unlink(path);

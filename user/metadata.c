@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "feed_schema.h"
+#include "jsonw.h"
 #include "metadata.h"
 
 #define ID_LEN 64
@@ -700,46 +702,6 @@ int nsg_metadata_lookup(const struct nsg_meta_config *cfg, const char *id,
 	return 0;
 }
 
-/* --- JSON ------------------------------------------------------------------ */
-
-/* A field as a JSON string, null when empty or not valid UTF-8. */
-static json_t *field_json(const char *s, size_t size)
-{
-	size_t n = strnlen(s, size);
-	json_t *j = n ? json_stringn(s, n) : NULL;
-
-	return j ? j : json_null();
-}
-
-#define FIELD(m, f) field_json((m)->f, sizeof((m)->f))
-
-json_t *nsg_metadata_to_json(const struct nsg_container_meta *m)
-{
-	static const struct nsg_container_meta none;
-	json_t *o = json_object(), *pod;
-
-	if (!o)
-		return NULL;
-	if (!m || !m->found)
-		m = &none;
-	if (m->pod_name[0] || m->pod_namespace[0] || m->pod_uid[0]) {
-		pod = json_object();
-		json_object_set_new(pod, "name", FIELD(m, pod_name));
-		json_object_set_new(pod, "namespace", FIELD(m, pod_namespace));
-		json_object_set_new(pod, "uid", FIELD(m, pod_uid));
-	} else {
-		pod = json_null();
-	}
-	if (json_object_set_new(o, "runtime", FIELD(m, runtime)) ||
-	    json_object_set_new(o, "name", FIELD(m, name)) ||
-	    json_object_set_new(o, "pod", pod) ||
-	    json_object_set_new(o, "image", FIELD(m, image))) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
 /* --- cache ----------------------------------------------------------------- */
 
 #define NIL UINT32_MAX
@@ -753,7 +715,8 @@ struct meta_entry {
 	uint32_t prev, next;       /* LRU list, most recent at head */
 	uint32_t chain;            /* hash bucket chain */
 	struct nsg_container_meta meta;
-	json_t *json;              /* meta as JSON, built once, shared by events */
+	char *container;           /* meta as the feed's `container` object, built once */
+	size_t container_len;
 };
 
 struct nsg_meta_cache {
@@ -822,7 +785,7 @@ void nsg_meta_cache_free(struct nsg_meta_cache *c)
 	if (!c)
 		return;
 	for (uint32_t i = 0; i < c->used; i++)
-		json_decref(c->e[i].json);
+		free(c->e[i].container);
 	free(c->e);
 	free(c->bucket);
 	free(c);
@@ -905,8 +868,8 @@ static uint32_t take_slot(struct nsg_meta_cache *c)
 static void refresh(struct nsg_meta_cache *c, struct meta_entry *e, uint64_t now)
 {
 	c->stats.lookups++;
-	json_decref(e->json);
-	e->json = NULL;
+	free(e->container);
+	e->container = NULL;
 	nsg_metadata_lookup(&c->cfg, e->id, &e->meta);
 	e->positive = e->meta.found;
 	e->checked_ms = now;
@@ -951,13 +914,28 @@ const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, co
 	return e && e->positive ? &e->meta : NULL;
 }
 
-json_t *nsg_meta_cache_get_json(struct nsg_meta_cache *c, const char *id)
+/* A copy of the object, sized to fit: it lives as long as the entry. */
+static char *render_container(const struct nsg_container_meta *m, size_t *len)
+{
+	struct nsg_jsonw w = { 0 };
+	char *copy = NULL;
+
+	nsg_feed_container(&w, m);
+	if (!w.failed && (copy = malloc(w.len)))
+		memcpy(copy, w.buf, w.len);
+	*len = w.len;
+	nsg_jsonw_free(&w);
+	return copy;
+}
+
+const char *nsg_meta_cache_get_container(struct nsg_meta_cache *c, const char *id, size_t *len)
 {
 	struct meta_entry *e = cache_entry(c, id);
 
 	if (!e || !e->positive)
 		return NULL;
-	if (!e->json)
-		e->json = nsg_metadata_to_json(&e->meta);
-	return json_incref(e->json);
+	if (!e->container)
+		e->container = render_container(&e->meta, &e->container_len);
+	*len = e->container_len;
+	return e->container;
 }

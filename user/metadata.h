@@ -62,13 +62,6 @@ int nsg_metadata_lookup(const struct nsg_meta_config *cfg, const char *id,
 			struct nsg_container_meta *out);
 
 /*
- * {"runtime":..,"name":..,"pod":{"name","namespace","uid"}|null,"image":..},
- * null for unknown (empty) fields; "pod" is null when no pod field is known.
- * NULL only on allocation failure.
- */
-json_t *nsg_metadata_to_json(const struct nsg_container_meta *m);
-
-/*
  * What OCI annotations say of a container, read the way every source here
  * reads them: only in the key family of the runtime that wrote them (a pod
  * on CRI-O cannot claim a namespace with containerd's keys). Fills the
@@ -95,10 +88,12 @@ struct nsg_meta_cache *nsg_meta_cache_new(const struct nsg_meta_config *cfg, siz
  */
 const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, const char *id);
 /*
- * The same as a `container` JSON object: a new reference to one object the
- * cache builds once per container (events share it; never modify it).
+ * The same as the feed's `container` object (feed_schema.h), serialized
+ * once per container and kept with its entry: the bytes (length in *len),
+ * or NULL when unknown. Valid until the next call on c.
  */
-json_t *nsg_meta_cache_get_json(struct nsg_meta_cache *c, const char *id);
+const char *nsg_meta_cache_get_container(struct nsg_meta_cache *c, const char *id,
+					 size_t *len);
 void nsg_meta_cache_free(struct nsg_meta_cache *c);
 
 /* For tests: a clock in milliseconds (default CLOCK_MONOTONIC), and counters. */

@@ -8,29 +8,26 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include "event_format.h"
 #include "output.h"
+#include "textline.h"
 
 /* ---- the file (or stdout) ---- */
 
 /* The feed names containers and processes: not for other users' eyes. */
-static FILE *open_append(const char *path, struct stat *st)
+static int open_append(const char *path, struct stat *st)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	FILE *f;
 
 	if (fd < 0)
-		return NULL;
-	if (fstat(fd, st) || !(f = fdopen(fd, "a"))) {
+		return -1;
+	if (fstat(fd, st)) {
 		int e = errno;
 
 		close(fd);
 		errno = e;
-		return NULL;
+		return -1;
 	}
-	/* Lines leave in batches (flushed after each ring-buffer poll): fewer writes. */
-	setvbuf(f, NULL, _IOFBF, 64 * 1024);
-	return f;
+	return fd;
 }
 
 static int open_file(struct nsg_sink *s, const struct nsg_sink_opts *o, char *err,
@@ -38,14 +35,15 @@ static int open_file(struct nsg_sink *s, const struct nsg_sink_opts *o, char *er
 {
 	struct stat st;
 
-	s->f = open_append(o->path, &st);
-	if (!s->f) {
+	s->fd = open_append(o->path, &st);
+	if (s->fd < 0) {
 		snprintf(err, errlen, "--output %s: %s", o->path, strerror(errno));
 		return -1;
 	}
 	s->owned = true;
+	s->regular = S_ISREG(st.st_mode);
 	/* Renaming a device or a FIFO away would be wrong, not just useless. */
-	if (o->max_bytes && !S_ISREG(st.st_mode)) {
+	if (o->max_bytes && !s->regular) {
 		snprintf(err, errlen, "--output %s: not a regular file, cannot rotate", o->path);
 		return -1;
 	}
@@ -55,7 +53,7 @@ static int open_file(struct nsg_sink *s, const struct nsg_sink_opts *o, char *er
 		return -1;
 	}
 	/* Lines already there count towards the first rotation. */
-	s->size = S_ISREG(st.st_mode) ? (unsigned long long)st.st_size : 0;
+	s->size = s->regular ? (unsigned long long)st.st_size : 0;
 	return 0;
 }
 
@@ -63,13 +61,13 @@ static int open_file(struct nsg_sink *s, const struct nsg_sink_opts *o, char *er
 static int reopen(struct nsg_sink *s)
 {
 	struct stat st;
-	FILE *f = open_append(s->path, &st);
+	int fd = open_append(s->path, &st);
 
-	if (!f)
+	if (fd < 0)
 		return -1;
-	if (fclose(s->f))
+	if (close(s->fd))
 		s->write_errors++;
-	s->f = f;
+	s->fd = fd;
 	s->size = (unsigned long long)st.st_size;
 	return 0;
 }
@@ -83,9 +81,6 @@ static int rotate_files(struct nsg_sink *s)
 
 	if (!from || !to)
 		goto out;
-	/* What is buffered belongs in the file being retired. */
-	if (fflush(s->f))
-		s->write_errors++;
 	for (unsigned int i = s->keep - 1; i >= 1; i--) {
 		snprintf(from, n, "%s.%u", s->path, i);
 		snprintf(to, n, "%s.%u", s->path, i + 1);
@@ -124,14 +119,58 @@ static void rotate(struct nsg_sink *s)
 	s->rotate_at = s->size + s->max_bytes;
 }
 
-static int write_file(struct nsg_sink *s, const char *line, size_t len)
+/* stdout may be a non-blocking pipe: wait a little for the reader, as stdio never did. */
+static bool wait_writable(int fd)
 {
-	/* A line larger than max_bytes alone still goes whole into one file. */
-	if (s->max_bytes && s->size > 0 && s->size + len > s->rotate_at)
-		rotate(s);
-	if (fwrite(line, 1, len, s->f) != len)
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	return poll(&pfd, 1, 1000) > 0;
+}
+
+/*
+ * A write that failed after part of a line went into our own file is cut
+ * back to the last whole line, so readers never see half a line (and the
+ * next batch does not start in the middle of one).
+ */
+static void cut_torn_line(struct nsg_sink *s, const char *p, size_t done)
+{
+	const char *nl;
+	size_t torn;
+	struct stat st;
+
+	if (!done || p[done - 1] == '\n')
+		return;
+	nl = memrchr(p, '\n', done);
+	torn = nl ? done - (size_t)(nl - p + 1) : done;
+	if (!s->owned || !s->regular || fstat(s->fd, &st) || (unsigned long long)st.st_size < torn)
+		return;
+	if (ftruncate(s->fd, st.st_size - (off_t)torn) == 0)
+		lseek(s->fd, 0, SEEK_END);
+}
+
+/* Writes whole lines p[0..n) to the file; 0, or -1 (then nothing half-written stays). */
+static int write_lines(struct nsg_sink *s, const char *p, size_t n)
+{
+	size_t done = 0;
+	struct stat st;
+
+	while (done < n) {
+		ssize_t k = write(s->fd, p + done, n - done);
+
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(s->fd))
+			continue;
+		cut_torn_line(s, p, done);
+		/* What the file holds now, for the next rotation. */
+		if (s->regular && !fstat(s->fd, &st))
+			s->size = (unsigned long long)st.st_size + (s->batch.len - n);
 		return -1;
-	s->size += len;
+	}
 	return 0;
 }
 
@@ -410,10 +449,19 @@ static int check_opts(const struct nsg_sink_opts *o, char *err, size_t errlen)
 	return -1;
 }
 
+static void use_stdout(struct nsg_sink *s)
+{
+	struct stat st;
+
+	s->fd = STDOUT_FILENO;
+	s->regular = fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int nsg_sink_open_opts(struct nsg_sink *s, const struct nsg_sink_opts *o, char *err,
 		       size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
+	s->fd = -1;
 	s->listen_fd = -1;
 	s->format = o->format;
 	s->max_bytes = o->max_bytes;
@@ -424,7 +472,7 @@ int nsg_sink_open_opts(struct nsg_sink *s, const struct nsg_sink_opts *o, char *
 	if (o->path && open_file(s, o, err, errlen))
 		goto fail;
 	if (!o->path && !o->no_stdout)
-		s->f = stdout;
+		use_stdout(s);
 	if (o->socket_path && open_socket(s, o->socket_path, err, errlen))
 		goto fail;
 	return 0;
@@ -441,84 +489,104 @@ int nsg_sink_open(struct nsg_sink *s, const char *path, enum nsg_format format, 
 	return nsg_sink_open_opts(s, &o, err, errlen);
 }
 
+/* ---- lines and batches ---- */
+
 /*
- * JSON lines are dumped into one buffer the sink reuses: no allocation and
- * one copy per event (json_dumpf() would call fwrite() per token, the
- * agent's biggest cost in an event storm).
+ * Hands the first n bytes of the batch (whole lines) to the file and to
+ * every client in one write each, and drops them from the batch.
  */
-static int format_json_line(struct nsg_sink *s, const json_t *obj, size_t *len)
+static void write_out(struct nsg_sink *s, size_t n)
 {
-	size_t need = json_dumpb(obj, s->buf, s->buf_cap, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	struct nsg_jsonw *b = &s->batch;
 
-	if (need == 0)
-		return -1;
-	if (need + 1 > s->buf_cap) {
-		size_t cap = need + 1 > 2 * s->buf_cap ? need + 1 : 2 * s->buf_cap;
-		char *grown = realloc(s->buf, cap);
-
-		if (!grown)
-			return -1;
-		s->buf = grown;
-		s->buf_cap = cap;
-		if (json_dumpb(obj, s->buf, s->buf_cap, JSON_COMPACT | JSON_PRESERVE_ORDER) != need)
-			return -1;
-	}
-	s->buf[need] = '\n';
-	*len = need + 1;
-	return 0;
+	if (!n)
+		return;
+	if (s->fd >= 0 && write_lines(s, b->buf, n))
+		s->write_errors++;
+	/* Clients get the lines even when the file failed: one loss, not two. */
+	if (s->socket_path)
+		fan_out(s, b->buf, n);
+	memmove(b->buf, b->buf + n, b->len - n);
+	b->len -= n;
+	s->line_start -= n;
 }
 
-/* The whole line in memory first: nothing half-written reaches anyone. */
-static int format_text_line(const json_t *obj, char **line, size_t *len)
+struct nsg_jsonw *nsg_sink_line(struct nsg_sink *s)
 {
-	FILE *m = open_memstream(line, len);
-	int rc;
-
-	if (!m)
-		return -1;
-	rc = nsg_write_text_line(m, obj);
-	if (fclose(m) || rc) {
-		free(*line);
-		*line = NULL;
-		return -1;
-	}
-	return 0;
+	s->line_start = nsg_jsonw_mark(&s->batch);
+	return &s->batch;
 }
 
-void nsg_sink_emit(struct nsg_sink *s, json_t *obj)
+/* --format text: the line just written, replaced by its rendering. */
+static int render_text(struct nsg_sink *s)
 {
-	char *text = NULL, *line;
-	size_t len = 0;
-	bool ok;
+	struct nsg_jsonw *b = &s->batch;
 
-	if (!obj) {
+	nsg_jsonw_rewind(&s->text, 0);
+	if (nsg_text_from_json(&s->text, b->buf + s->line_start, b->len - s->line_start))
+		return -1;
+	b->len = s->line_start;
+	nsg_jsonw_verbatim(b, s->text.buf, s->text.len);
+	return b->failed ? -1 : 0;
+}
+
+/* A line that is too long for the current file's limit starts the next file. */
+static void rotate_before(struct nsg_sink *s, size_t len)
+{
+	if (!s->max_bytes || s->fd < 0 || s->size == 0 || s->size + len <= s->rotate_at)
+		return;
+	/* What came before belongs in the file being retired. */
+	write_out(s, s->line_start);
+	rotate(s);
+}
+
+void nsg_sink_commit(struct nsg_sink *s)
+{
+	struct nsg_jsonw *b = &s->batch;
+	size_t len;
+
+	if (!b->failed && s->format == NSG_FMT_TEXT && render_text(s))
+		b->failed = true;
+	nsg_jsonw_verbatim(b, "\n", 1);
+	if (b->failed) {
+		/* Never half a line: whatever could not be completed goes. */
+		nsg_jsonw_rewind(b, s->line_start);
 		s->write_errors++;
 		return;
 	}
-	if (s->format == NSG_FMT_TEXT) {
-		ok = format_text_line(obj, &text, &len) == 0;
-		line = text;
-	} else {
-		ok = format_json_line(s, obj, &len) == 0;
-		line = ok ? s->buf : NULL;
-	}
-	json_decref(obj);
-	if (ok && s->f)
-		ok = write_file(s, line, len) == 0;
-	/* Clients get the line even when the file failed: one loss, not two. */
-	if (line && s->socket_path)
-		fan_out(s, line, len);
-	if (ok)
-		s->lines_written++;
-	else
+	len = b->len - s->line_start;
+	rotate_before(s, len);
+	s->size += len;
+	s->lines_written++;
+	s->line_start = b->len;
+	if (b->len >= NSG_SINK_BATCH)
+		write_out(s, b->len);
+}
+
+void nsg_sink_emit_json(struct nsg_sink *s, const char *json, size_t len)
+{
+	nsg_jsonw_fragment(nsg_sink_line(s), json, len);
+	nsg_sink_commit(s);
+}
+
+void nsg_sink_emit_raw(struct nsg_sink *s, const char *bytes, size_t len)
+{
+	struct nsg_jsonw *b = nsg_sink_line(s);
+
+	nsg_jsonw_verbatim(b, bytes, len);
+	if (b->failed) {
+		nsg_jsonw_rewind(b, s->line_start);
 		s->write_errors++;
-	free(text);
+		return;
+	}
+	s->size += len;
+	s->line_start = b->len;
 }
 
 void nsg_sink_flush(struct nsg_sink *s)
 {
-	if (s->f && fflush(s->f) != 0)
-		s->write_errors++;
+	/* Only committed lines: a line in progress stays where it is. */
+	write_out(s, s->line_start);
 	if (s->socket_path)
 		drain_clients(s);
 }
@@ -527,6 +595,8 @@ void nsg_sink_service(struct nsg_sink *s)
 {
 	if (!s->socket_path)
 		return;
+	/* Lines committed before a client is accepted are not that client's. */
+	write_out(s, s->line_start);
 	accept_clients(s);
 	reap_hangups(s);
 	drain_clients(s);
@@ -540,14 +610,14 @@ int nsg_sink_poll_fd(const struct nsg_sink *s)
 void nsg_sink_close(struct nsg_sink *s)
 {
 	nsg_sink_flush(s);
-	if (s->owned && s->f && fclose(s->f))
+	if (s->owned && s->fd >= 0 && close(s->fd))
 		s->write_errors++;
-	s->f = NULL;
+	s->fd = -1;
 	s->owned = false;
 	close_socket(s);
 	free(s->path);
 	s->path = NULL;
-	free(s->buf);
-	s->buf = NULL;
-	s->buf_cap = 0;
+	nsg_jsonw_free(&s->batch);
+	nsg_jsonw_free(&s->text);
+	s->line_start = 0;
 }

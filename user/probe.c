@@ -146,15 +146,3 @@ int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen)
 	p->trampolines = p->fentry_load_errno == 0;
 	return 0;
 }
-
-json_t *nsg_probe_to_json(const struct nsg_probe *p)
-{
-	json_t *mounted = json_array();
-
-	for (size_t i = 0; i < p->nmounted; i++)
-		json_array_append_new(mounted, json_string(p->mounted[i]));
-	return json_pack("{s:b, s:b, s:s, s:b, s:b, s:b, s:o}", "btf", p->btf, "ringbuf",
-			 p->ringbuf, "lsm", p->lsm_list, "bpf_lsm_active", p->lsm_bpf_active,
-			 "lsm_prog_loads", p->lsm_prog_loads, "trampolines", p->trampolines,
-			 "mounted", mounted);
-}

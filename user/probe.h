@@ -9,7 +9,6 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <jansson.h>
 
 struct nsg_probe {
 	char kernel_release[128];
@@ -33,6 +32,5 @@ struct nsg_probe {
 int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen);
 /* Privilege check alone (used before the scan command reads /proc). */
 int nsg_probe_privileges(char *err, size_t errlen);
-json_t *nsg_probe_to_json(const struct nsg_probe *p);
 
 #endif

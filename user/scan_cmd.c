@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include "event_format.h"
-#include "jsonstr.h"
+#include "feed_schema.h"
 #include "names.h"
 #include "output.h"
 #include "probe.h"
@@ -39,29 +39,23 @@ static void write_table(FILE *f, const struct nsg_scan *s)
 		nsg_scan_violations(s));
 }
 
-static json_t *container_json(const struct nsg_scanned_container *c)
+/* The table is for people, not a feed line: the sink takes it as it is. */
+static void emit_table(struct nsg_sink *sink, const struct nsg_scan *s)
 {
-	json_t *o = nsg_scanned_to_json(c, c->host_ns_mask & NSG_VIOLATION_MASK, 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
 
-	/* Same fields as host_ns_running, minus the event envelope. */
-	json_object_del(o, "schema");
-	json_object_del(o, "time");
-	json_object_del(o, "event");
-	json_object_del(o, "verdict");
-	json_object_set_new(o, "severity", json_string(c->host_ns_mask & NSG_VIOLATION_MASK
-							       ? "violation"
-							       : "info"));
-	return o;
-}
-
-static json_t *scan_json(const struct nsg_scan *s, const struct nsg_hostns *host)
-{
-	json_t *list = json_array();
-
-	for (size_t i = 0; i < s->count; i++)
-		json_array_append_new(list, container_json(&s->items[i]));
-	return json_pack("{s:o, s:I, s:o}", "containers", list, "violations",
-			 (json_int_t)nsg_scan_violations(s), "host_ns", nsg_json_ns_inums(host->inum));
+	if (!m) {
+		sink->write_errors++;
+		return;
+	}
+	write_table(m, s);
+	if (fclose(m) == 0)
+		nsg_sink_emit_raw(sink, text, len);
+	else
+		sink->write_errors++;
+	free(text);
 }
 
 static int fail(const char *err)
@@ -88,10 +82,12 @@ int nsg_scan_command(const struct nsg_config *cfg)
 		nsg_sink_close(&sink);
 		return fail("cannot read /proc");
 	}
-	if (cfg->format == NSG_FMT_TEXT)
-		write_table(sink.f, &scan);
-	else
-		nsg_sink_emit(&sink, scan_json(&scan, &host));
+	if (cfg->format == NSG_FMT_TEXT) {
+		emit_table(&sink, &scan);
+	} else {
+		nsg_feed_scan_report(nsg_sink_line(&sink), &scan, nsg_scan_violations(&scan), &host);
+		nsg_sink_commit(&sink);
+	}
 	status = nsg_scan_violations(&scan) ? 1 : 0;
 	nsg_scan_free(&scan);
 	nsg_sink_close(&sink);

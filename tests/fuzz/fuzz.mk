@@ -30,13 +30,13 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(FUZZ_SAN) \
 # The project sources each target links, and the libraries they need.
 fuzz_srcs_policy := policy names
 fuzz_libs_policy := -lyaml
-fuzz_srcs_metadata := metadata
+fuzz_srcs_metadata := metadata feed_schema jsonw utf8 names timefmt tier
 fuzz_libs_metadata := -ljansson
-fuzz_srcs_oci_state := oci_state container policy names metadata
+fuzz_srcs_oci_state := oci_state container policy names metadata feed_schema jsonw utf8 timefmt tier
 fuzz_libs_oci_state := -ljansson -lyaml
 fuzz_srcs_cgroup := container
 fuzz_libs_cgroup :=
-fuzz_srcs_event := event_format jsonstr names timefmt
+fuzz_srcs_event := feed_schema jsonw utf8 textline names timefmt tier
 fuzz_libs_event := -ljansson
 
 FUZZ_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/fuzz/*.h)

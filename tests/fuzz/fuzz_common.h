@@ -44,7 +44,7 @@ static inline size_t fuzz_split(const uint8_t *data, size_t size, struct fuzz_pa
 	return count;
 }
 
-/* Strict UTF-8 (RFC 3629), written apart from user/jsonstr.c on purpose. */
+/* Strict UTF-8 (RFC 3629), written apart from user/utf8.c on purpose. */
 static inline bool fuzz_utf8_ok(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;

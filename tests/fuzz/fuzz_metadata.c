@@ -20,12 +20,14 @@
  * "@ROOT@" in a file stands for the scratch tree, so bundle paths in state
  * files can lead into it. The result must hold NUL-terminated, valid UTF-8
  * fields (truncation backs off to a character boundary) and must come out of
- * nsg_metadata_to_json() field for field.
+ * the feed's `container` object (nsg_feed_container(), parsed back with
+ * Jansson) field for field.
  */
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include "fuzz_common.h"
+#include "feed_schema.h"
 #include "metadata.h"
 
 #define ID "283b7bd5b17af45da9f23908514b7e075afc40f029ef4663b28c0422123ae943"
@@ -158,6 +160,21 @@ static bool known_runtime(const char *rt)
 	return false;
 }
 
+/* The feed's `container` object for m, as one line parsed back. */
+static json_t *container_json(const struct nsg_container_meta *m)
+{
+	static struct nsg_jsonw w;
+	json_t *j;
+
+	nsg_jsonw_rewind(&w, 0);
+	nsg_feed_container(&w, m);
+	FUZZ_CHECK(!w.failed, "container object not written");
+	FUZZ_CHECK(fuzz_utf8_ok(w.buf, w.len), "container object is not valid UTF-8");
+	j = json_loadb(w.buf, w.len, JSON_REJECT_DUPLICATES, NULL);
+	FUZZ_CHECK(json_is_object(j), "container object does not parse: '%.*s'", (int)w.len, w.buf);
+	return j;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_part parts[NPARTS];
@@ -192,8 +209,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = nsg_metadata_lookup(&cfg, ID, &m);
 	FUZZ_CHECK(rc == 0, "lookup of a valid ID returned %d", rc);
 
-	j = nsg_metadata_to_json(&m);
-	FUZZ_CHECK(j != NULL, "nsg_metadata_to_json failed");
+	j = container_json(&m);
 	if (!m.found) {
 		static const struct nsg_container_meta zero;
 

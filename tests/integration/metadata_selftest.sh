@@ -87,6 +87,7 @@ cat >"$W/driver.c" <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "feed_schema.h"
 #include "metadata.h"
 
 enum { RUNC, CRUN, TASK, STORAGE, DOCKER, NSRC };
@@ -95,9 +96,17 @@ static const char *lists[NSRC][9];
 static int nlist[NSRC];
 static const char *const empty[] = { NULL };
 
+/* The feed's `container` object for m, parsed back, plus what the driver adds. */
 static void print(const struct nsg_container_meta *m, json_t *extra)
 {
-	json_t *o = nsg_metadata_to_json(m);
+	struct nsg_jsonw w = { 0 };
+	json_t *o;
+
+	nsg_feed_container(&w, m);
+	o = json_loadb(w.buf, w.len, 0, NULL);
+	nsg_jsonw_free(&w);
+	if (!o)
+		abort();
 
 	json_object_set_new(o, "found", json_boolean(m && m->found));
 	json_object_set_new(o, "bundle", json_string(m ? m->bundle : ""));
@@ -166,7 +175,7 @@ build_driver() {
 	${CC:-cc} -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-I"$ROOT/user" -I"$ROOT/include" "$W/driver.c" "$ROOT/user/metadata.c" \
-		-ljansson -o "$DRIVER"
+		"$ROOT"/user/{feed_schema,jsonw,utf8,names,timefmt,tier}.c -ljansson -o "$DRIVER"
 }
 if ! precondition "compile driver" build_driver; then
 	finish

@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+#include <jansson.h>
+#include "feed_schema.h"
 #include "metadata.h"
 
 #define FIX "tests/unit/fixtures/metadata"
@@ -43,6 +45,20 @@
 #define ID_WRONGTYPE "b844cc7d652cd3a6a8d8efb31f52d7df27337d39e81bce5347070ab5f7bf78d0"
 #define ID_CRUN "1ee11930235bac7ac8453b3f80a49232cdafcc706d9762a1416efaa9e8deaa31"
 #define ID_UNKNOWN "544a31e3cee1926f5b6c3d43a11dabddea6a2f8b3e1f7fa77fd1d21eebc9ae71"
+
+/* The feed's `container` object for m (feed_schema.c), parsed back. */
+static json_t *container_json(const struct nsg_container_meta *m)
+{
+	struct nsg_jsonw w = { 0 };
+	json_t *j;
+
+	nsg_feed_container(&w, m);
+	assert_false(w.failed);
+	j = json_loadb(w.buf, w.len, 0, NULL);
+	assert_non_null(j);
+	nsg_jsonw_free(&w);
+	return j;
+}
 
 #define POD_UID "a3c1e9b2-4d5f-4e6a-8b7c-9d0e1f2a3b4c"
 #define CRIO_UID "0f1e2d3c-4b5a-4968-8776-655443322110"
@@ -519,8 +535,8 @@ static void test_k8s_styles_agree(void **state)
 	b = lookup_ok(&cfg, ID_CRIO);
 	assert_string_equal(a.runtime, "containerd");
 	assert_string_equal(b.runtime, "cri-o");
-	ja = nsg_metadata_to_json(&a);
-	jb = nsg_metadata_to_json(&b);
+	ja = container_json(&a);
+	jb = container_json(&b);
 	json_object_del(ja, "runtime");
 	json_object_del(jb, "runtime");
 	assert_true(json_equal(ja, jb));
@@ -695,7 +711,7 @@ static void test_long_utf8_values(void **state)
 	assert_memory_equal(m.name, name, strlen(m.name));
 	assert_string_equal(m.pod_name, "p");
 	assert_string_equal(m.image, "i\n\"x\"");
-	j = nsg_metadata_to_json(&m);
+	j = container_json(&m);
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "name")), m.name);
 	json_decref(j);
@@ -712,7 +728,7 @@ static void test_to_json(void **state)
 	(void)state;
 	cfg.containerd_task_roots = fix_task;
 	m = lookup_ok(&cfg, ID_CRI);
-	j = nsg_metadata_to_json(&m);
+	j = container_json(&m);
 	assert_non_null(j);
 	assert_int_equal(json_object_size(j), 4);
 	assert_string_equal(json_string_value(json_object_get(j, "runtime")), "containerd");
@@ -736,7 +752,7 @@ static void test_to_json_nulls(void **state)
 	memset(&m, 0, sizeof(m));
 	m.found = true;
 	strcpy(m.runtime, "runc");
-	j = nsg_metadata_to_json(&m);
+	j = container_json(&m);
 	assert_string_equal(json_string_value(json_object_get(j, "runtime")), "runc");
 	assert_true(json_is_null(json_object_get(j, "name")));
 	assert_true(json_is_null(json_object_get(j, "pod")));
@@ -744,23 +760,23 @@ static void test_to_json_nulls(void **state)
 	json_decref(j);
 	/* A pod with only a namespace: the others null. */
 	strcpy(m.pod_namespace, "ns");
-	j = nsg_metadata_to_json(&m);
+	j = container_json(&m);
 	assert_true(json_is_null(json_object_get(json_object_get(j, "pod"), "uid")));
 	json_decref(j);
 	/* Unknown container: every field null. */
 	m.found = false;
-	j = nsg_metadata_to_json(&m);
+	j = container_json(&m);
 	assert_true(json_is_null(json_object_get(j, "runtime")));
 	assert_true(json_is_null(json_object_get(j, "pod")));
 	json_decref(j);
-	j = nsg_metadata_to_json(NULL);
+	j = container_json(NULL);
 	assert_true(json_is_null(json_object_get(j, "runtime")));
 	json_decref(j);
 	/* Filled by someone else: unterminated, invalid UTF-8. */
 	m.found = true;
 	memset(m.name, 'x', sizeof(m.name));
 	strcpy(m.image, "bad\xC3(");
-	j = nsg_metadata_to_json(&m);
+	j = container_json(&m);
 	assert_int_equal(strlen(json_string_value(json_object_get(j, "name"))), sizeof(m.name));
 	assert_true(json_is_null(json_object_get(j, "image")));
 	json_decref(j);
@@ -783,6 +799,26 @@ static void put_runc_state(const char *id, const char *name)
 	snprintf(rel, sizeof(rel), "runc/%s/state.json", id);
 	put(rel, "{\"id\":\"%s\",\"config\":{\"labels\":[\"io.kubernetes.cri.container-name=%s\","
 	    "\"io.kubernetes.cri.sandbox-id=x\",\"bundle=/b\"]}}", id, name);
+}
+
+/* The `container` object is serialized once per entry, and is the schema's. */
+static void expect_container_cached_once(struct nsg_meta_cache *c,
+					 const struct nsg_container_meta *m)
+{
+	struct nsg_jsonw w = { 0 };
+	const char *first, *again;
+	size_t len, len2;
+
+	first = nsg_meta_cache_get_container(c, ID_RUNC, &len);
+	again = nsg_meta_cache_get_container(c, ID_RUNC, &len2);
+	assert_non_null(first);
+	assert_ptr_equal(first, again);
+	assert_int_equal(len, len2);
+	nsg_feed_container(&w, m);
+	assert_int_equal(len, w.len);
+	assert_memory_equal(first, w.buf, len);
+	nsg_jsonw_free(&w);
+	assert_null(nsg_meta_cache_get_container(c, ID_CRUN, &len));
 }
 
 static void test_cache_positive_kept(void **state)
@@ -811,6 +847,7 @@ static void test_cache_positive_kept(void **state)
 	assert_int_equal(st.lookups, 1);
 	assert_int_equal(st.hits, 1);
 	assert_int_equal(st.misses, 1);
+	expect_container_cached_once(c, m);
 	nsg_meta_cache_free(c);
 }
 

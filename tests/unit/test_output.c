@@ -2,8 +2,10 @@
 /*
  * Feed sinks, on real files and sockets in a scratch directory: rotation
  * keeps every line whole and in order within the size and count limits,
- * an existing file is appended to, socket clients each get every later
- * line, and a client that stops reading costs the writer nothing.
+ * an existing file is appended to, lines leave in batches and only whole
+ * (a line the writer could not finish is dropped, a write the file refused
+ * half-way is cut back), socket clients each get every later line, and a
+ * client that stops reading costs the writer nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,10 +19,13 @@
 #include <ftw.h>
 #include <time.h>
 #include <unistd.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include "output.h"
 
 struct scratch {
@@ -61,30 +66,26 @@ static int teardown(void **state)
 	return rc;
 }
 
-/* {"event":"test","seq":N,"pad":"xxx"}: pad varies line lengths. */
-static json_t *line_obj(int seq, size_t pad)
+/* Writes {"event":"test","seq":N,"pad":"xxx"} as the schema would: pad varies line lengths. */
+static void emit(struct nsg_sink *s, int seq, size_t pad)
 {
+	struct nsg_jsonw *w = nsg_sink_line(s);
 	char buf[4096];
-	json_t *o = json_object();
 
 	memset(buf, 'x', pad);
-	buf[pad] = '\0';
-	json_object_set_new(o, "event", json_string("test"));
-	json_object_set_new(o, "seq", json_integer(seq));
-	json_object_set_new(o, "pad", json_string(buf));
-	return o;
+	nsg_jsonw_object_begin(w);
+	nsg_jsonw_kv_string(w, "event", "test");
+	nsg_jsonw_kv_int(w, "seq", seq);
+	nsg_jsonw_key(w, "pad");
+	nsg_jsonw_stringn(w, buf, pad);
+	nsg_jsonw_object_end(w);
+	nsg_sink_commit(s);
 }
 
-/* Length of that object's feed line, newline included. */
+/* Length of that line, newline included. */
 static size_t line_len(int seq, size_t pad)
 {
-	json_t *o = line_obj(seq, pad);
-	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	size_t n = strlen(s) + 1;
-
-	free(s);
-	json_decref(o);
-	return n;
+	return (size_t)snprintf(NULL, 0, "{\"event\":\"test\",\"seq\":%d,\"pad\":\"\"}\n", seq) + pad;
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -196,7 +197,7 @@ static void test_rotation(void **state)
 			size = 0;
 		}
 		size += len;
-		nsg_sink_emit(&s, line_obj(i, pad));
+		emit(&s, i, pad);
 	}
 	nsg_sink_flush(&s);
 	assert_int_equal(s.rotations, rot);
@@ -246,9 +247,9 @@ static void test_rotation_oversized_line(void **state)
 	char *buf;
 
 	assert_int_equal(nsg_sink_open_opts(&s, &o, err, sizeof(err)), 0);
-	nsg_sink_emit(&s, line_obj(0, 10));
-	nsg_sink_emit(&s, line_obj(1, 300));
-	nsg_sink_emit(&s, line_obj(2, 10));
+	emit(&s, 0, 10);
+	emit(&s, 1, 300);
+	emit(&s, 2, 10);
 	nsg_sink_close(&s);
 	assert_int_equal(s.rotations, 2);
 	for (unsigned int i = 3; i-- > 0;) {
@@ -270,7 +271,7 @@ static void test_rotation_default_keep(void **state)
 
 	assert_int_equal(nsg_sink_open_opts(&s, &o, err, sizeof(err)), 0);
 	for (int i = 0; i < 20; i++)
-		nsg_sink_emit(&s, line_obj(i, 30));
+		emit(&s, i, 30);
 	nsg_sink_close(&s);
 	assert_int_equal(s.rotations, 19);
 	rotated_name(name, sizeof(name), t->path, NSG_SINK_KEEP_DEFAULT);
@@ -290,8 +291,8 @@ static void test_append_existing(void **state)
 
 	write_text(t->path, "{\"event\":\"test\",\"seq\":0}\n");
 	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
-	nsg_sink_emit(&s, line_obj(1, 3));
-	nsg_sink_emit(&s, line_obj(2, 3));
+	emit(&s, 1, 3);
+	emit(&s, 2, 3);
 	nsg_sink_close(&s);
 	assert_int_equal(s.lines_written, 2);
 	assert_int_equal(s.write_errors, 0);
@@ -314,7 +315,7 @@ static void test_append_existing_counts_size(void **state)
 	assert_true(strlen(old) > 80 && strlen(old) < 100);
 	write_text(t->path, old);
 	assert_int_equal(nsg_sink_open_opts(&s, &o, err, sizeof(err)), 0);
-	nsg_sink_emit(&s, line_obj(1, 3));
+	emit(&s, 1, 3);
 	nsg_sink_close(&s);
 	assert_int_equal(s.rotations, 1);
 	rotated_name(name, sizeof(name), t->path, 1);
@@ -344,7 +345,7 @@ static void test_rotation_rename_fails(void **state)
 	write_text(name, "x");
 	assert_int_equal(nsg_sink_open_opts(&s, &o, err, sizeof(err)), 0);
 	for (int i = 0; i < 20; i++)
-		nsg_sink_emit(&s, line_obj(i, 20));
+		emit(&s, i, 20);
 	nsg_sink_close(&s);
 	assert_int_equal(s.rotations, 0);
 	assert_true(s.write_errors >= 1);
@@ -381,6 +382,130 @@ static void test_bad_options(void **state)
 	/* A failed open leaves a sink that closes as a no-op. */
 	nsg_sink_close(&s);
 	assert_false(exists(t->path));
+}
+
+/* ---- batches ---- */
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* Lines wait in the sink until a flush, or until a batch is full; only whole lines leave. */
+static void test_lines_leave_in_batches(void **state)
+{
+	struct scratch *t = *state;
+	struct nsg_sink s;
+	char err[256], *buf;
+	size_t len, per = line_len(0, 100);
+	int next = 0, i;
+
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	for (i = 0; i < 10; i++)
+		emit(&s, i, 100);
+	assert_int_equal(file_size(t->path), 0);
+	nsg_sink_flush(&s);
+	assert_int_equal(file_size(t->path), (off_t)(10 * per));
+	/* A full batch goes out by itself, and it ends on a line boundary. */
+	for (; (size_t)file_size(t->path) == 10 * per; i++) {
+		emit(&s, i, 100);
+		assert_true((size_t)(i - 9) * per < 2 * NSG_SINK_BATCH);
+	}
+	assert_true((size_t)file_size(t->path) >= 10 * per + NSG_SINK_BATCH);
+	buf = slurp(t->path, &len);
+	expect_lines(buf, len, &next);
+	free(buf);
+	nsg_sink_close(&s);
+	buf = slurp(t->path, &len);
+	next = 0;
+	assert_int_equal(expect_lines(buf, len, &next), i);
+	assert_int_equal(s.lines_written, i);
+	free(buf);
+}
+
+/* A line the writer could not finish is dropped whole and counted. */
+static void test_incomplete_line_dropped(void **state)
+{
+	struct scratch *t = *state;
+	struct nsg_sink s;
+	struct nsg_jsonw *w;
+	char err[256], *buf;
+	size_t len;
+	int next = 0;
+
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	emit(&s, 0, 5);
+	w = nsg_sink_line(&s);
+	nsg_jsonw_object_begin(w);
+	nsg_jsonw_kv_string(w, "event", "test");
+	nsg_jsonw_stringn(w, "x", SIZE_MAX / 2); /* cannot grow that far */
+	nsg_sink_commit(&s);
+	emit(&s, 1, 5);
+	nsg_sink_close(&s);
+	assert_int_equal(s.write_errors, 1);
+	assert_int_equal(s.lines_written, 2);
+	buf = slurp(t->path, &len);
+	assert_int_equal(expect_lines(buf, len, &next), 2);
+	free(buf);
+}
+
+/*
+ * The file refuses part of a batch (here RLIMIT_FSIZE; a full disk is
+ * the same): what it took of the last line is cut off again, the file
+ * ends with a whole line, and the failure is counted.
+ */
+static void test_torn_write_cut_back(void **state)
+{
+	struct scratch *t = *state;
+	struct nsg_sink s;
+	struct rlimit old, lim;
+	char err[256], *buf;
+	size_t len, per = line_len(0, 50);
+	int next = 0;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	for (int i = 0; i < 20; i++)
+		emit(&s, i, 50);
+	lim = old;
+	lim.rlim_cur = 5 * per + per / 2; /* room for five and a half lines */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	nsg_sink_flush(&s);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(s.write_errors, 1);
+	assert_int_equal(file_size(t->path), (off_t)(5 * per));
+	/* Writing goes on after the lost batch, from a line boundary. */
+	emit(&s, 5, 50);
+	nsg_sink_close(&s);
+	buf = slurp(t->path, &len);
+	assert_int_equal(expect_lines(buf, len, &next), 6);
+	free(buf);
+}
+
+/* --format text: each committed line is rendered; the scan table goes as it is. */
+static void test_text_format_and_raw(void **state)
+{
+	struct scratch *t = *state;
+	struct nsg_sink s;
+	char err[256], *buf;
+	size_t len;
+
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_TEXT, err, sizeof(err)), 0);
+	emit(&s, 7, 2);
+	nsg_sink_emit_json(&s, "{\"time\":\"T\",\"event\":\"e\",\"pid\":3,\"x\":null}", 41);
+	nsg_sink_emit_raw(&s, "TABLE\n", 6);
+	nsg_sink_close(&s);
+	assert_int_equal(s.lines_written, 2);
+	buf = slurp(t->path, &len);
+	assert_string_equal(buf, "- test            -         -       seq=7 pad=\"xx\"\n"
+				 "T e               -         -       pid=3\n"
+				 "TABLE\n");
+	free(buf);
 }
 
 /* ---- socket ---- */
@@ -458,7 +583,7 @@ static void test_socket_two_clients(void **state)
 	int ca, cb, next = 0;
 
 	open_socket_sink(&s, t);
-	assert_null(s.f);
+	assert_int_equal(s.fd, -1);
 	assert_int_equal(nsg_sink_poll_fd(&s), s.listen_fd);
 	assert_int_equal(lstat(t->sock, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
@@ -466,7 +591,7 @@ static void test_socket_two_clients(void **state)
 	ca = connect_client(t->sock);
 	cb = connect_client(t->sock);
 	for (int i = 0; i < 5; i++)
-		nsg_sink_emit(&s, line_obj(i, (size_t)i * 50));
+		emit(&s, i, (size_t)i * 50);
 	nsg_sink_flush(&s);
 	assert_int_equal(s.clients, 2);
 	assert_int_equal(s.lines_written, 5);
@@ -500,11 +625,11 @@ static void test_socket_late_client(void **state)
 	open_socket_sink(&s, t);
 	ca = connect_client(t->sock);
 	for (int i = 0; i < 3; i++)
-		nsg_sink_emit(&s, line_obj(i, 5));
+		emit(&s, i, 5);
 	nsg_sink_service(&s);
 	cb = connect_client(t->sock);
 	for (int i = 3; i < 5; i++)
-		nsg_sink_emit(&s, line_obj(i, 5));
+		emit(&s, i, 5);
 	nsg_sink_flush(&s);
 
 	buf = read_lines(ca, 5, &len);
@@ -580,7 +705,7 @@ static void test_socket_stalled_client_dropped(void **state)
 	reader = connect_client(t->sock);
 	start = now_s();
 	for (i = 0; i < 1000000 && !s.clients_dropped; i++) {
-		nsg_sink_emit(&s, line_obj(i, 200));
+		emit(&s, i, 200);
 		drain_into(reader, &got, &len, &cap);
 	}
 	/* The writer never waited on the client that stopped reading. */
@@ -593,7 +718,7 @@ static void test_socket_stalled_client_dropped(void **state)
 
 	/* The reader kept up and missed nothing, before or after. */
 	for (int j = 0; j < 10; j++, i++)
-		nsg_sink_emit(&s, line_obj(i, 200));
+		emit(&s, i, 200);
 	nsg_sink_flush(&s);
 	while (count_lines(got, len) < i)
 		recv_into(reader, &got, &len, &cap);
@@ -636,7 +761,8 @@ static void test_socket_client_limit(void **state)
 	}
 	assert_int_equal(s.clients, NSG_SINK_MAX_CLIENTS);
 	assert_int_equal(s.clients_rejected, 2);
-	nsg_sink_emit(&s, line_obj(0, 1));
+	emit(&s, 0, 1);
+	nsg_sink_flush(&s);
 	for (int i = 0; i < n; i++) {
 		if (i < NSG_SINK_MAX_CLIENTS) {
 			buf = read_lines(fd[i], 1, &len);
@@ -670,9 +796,11 @@ static void test_socket_client_hangup(void **state)
 
 	/* Gone between two lines: the send fails with EPIPE, not a signal. */
 	c = connect_client(t->sock);
-	nsg_sink_emit(&s, line_obj(0, 1));
+	emit(&s, 0, 1);
+	nsg_sink_flush(&s);
 	close(c);
-	nsg_sink_emit(&s, line_obj(1, 1));
+	emit(&s, 1, 1);
+	nsg_sink_flush(&s);
 	assert_int_equal(s.clients, 1);
 	assert_int_equal(s.clients_dropped, 0);
 	buf = read_lines(b, 2, &len);
@@ -732,7 +860,8 @@ static void test_socket_stale_replaced_live_refused(void **state)
 	open_socket_sink(&s, t);
 	expect_mode_0600(t->sock);
 	c = connect_client(t->sock);
-	nsg_sink_emit(&s, line_obj(0, 1));
+	emit(&s, 0, 1);
+	nsg_sink_flush(&s);
 	buf = read_lines(c, 1, &len);
 	free(buf);
 	nsg_sink_close(&s);
@@ -753,7 +882,7 @@ static void test_file_and_socket(void **state)
 	assert_int_equal(nsg_sink_open_opts(&s, &o, err, sizeof(err)), 0);
 	c = connect_client(t->sock);
 	for (int i = 0; i < 3; i++)
-		nsg_sink_emit(&s, line_obj(i, 2));
+		emit(&s, i, 2);
 	nsg_sink_close(&s);
 	a = slurp(t->path, &alen);
 	b = read_lines(c, 3, &blen);
@@ -776,6 +905,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_append_existing_counts_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_rename_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lines_leave_in_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incomplete_line_dropped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_write_cut_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text_format_and_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_two_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_late_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_stalled_client_dropped, setup, teardown),
