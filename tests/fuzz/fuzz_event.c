@@ -23,7 +23,8 @@
  * the tail as a string, a key and kernel bytes reads back through Jansson
  * with the same bytes (repaired the independent way when invalid), and is
  * byte for byte Jansson's own encoding when valid; the record's first 8
- * bytes as a double read back as the same double.
+ * bytes as a double read back as the same double. The `coalesced` and
+ * `rate_limited` summaries are built from the same bytes and checked too.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -252,6 +253,53 @@ static void check_kernel_event(const struct nsg_event *e, const struct nsg_feed_
 	FUZZ_CHECK(fuzz_utf8_ok(text.buf, text.len), "text is not valid UTF-8");
 }
 
+/*
+ * The flow gate's summaries from the same bytes: a coalesced kind (the
+ * record's comm as the last repeat's, the tail as exe) and a container's
+ * refusals. Checked: one object, no duplicate keys, comm's exact bytes, the
+ * counts read back, and the text rendering is one valid UTF-8 line.
+ */
+static void check_summaries(const struct nsg_event *e, const struct nsg_feed_ctx *ctx)
+{
+	static struct nsg_jsonw w, text;
+	/* Counts stay below 2^63, as the cgroup ID does: Jansson must read them back. */
+	struct nsg_coalesced c = { .repeats = e->exec_id & INT64_MAX, .first_ns = e->ts_boot_ns,
+				   .last_ns = e->start_boot_ns & ((1ULL << 60) - 1),
+				   .last_pid = e->pid, .last_tid = e->tid, .exe = tail };
+	struct nsg_rate_limited r = { .first_ns = c.first_ns, .last_ns = c.last_ns,
+				      .overflow = e->uid & 1 };
+	json_t *o;
+
+	c.key.type = e->type;
+	c.key.verdict = e->verdict;
+	c.key.mask = e->host_ns_mask;
+	c.key.result = (int32_t)e->reported_mask;
+	c.key.via = e->allowed_mask;
+	memcpy(c.key.who.id, e->container_id, NSG_CONTAINER_ID_LEN * !!e->is_container);
+	memcpy(c.last_comm, e->comm, sizeof(c.last_comm));
+	r.who = c.key.who;
+	for (int t = 1; t < NSG_EV_MAX; t++)
+		r.refused[t & 1][t] = e->ns_inum[t]; /* 32-bit: their sum stays readable */
+	nsg_jsonw_rewind(&w, 0);
+	nsg_feed_coalesced(&w, &c, ctx);
+	o = parse_line(&w, JSON_REJECT_DUPLICATES);
+	FUZZ_CHECK(json_is_object(o), "coalesced: not an object");
+	check_bytes(o, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	FUZZ_CHECK((uint64_t)json_integer_value(json_object_get(o, "repeats")) == c.repeats,
+		   "repeats did not read back");
+	json_decref(o);
+	nsg_jsonw_rewind(&text, 0);
+	FUZZ_CHECK(nsg_text_from_json(&text, w.buf, w.len) == 0, "coalesced: no text rendering");
+	FUZZ_CHECK(fuzz_utf8_ok(text.buf, text.len) && !memchr(text.buf, '\n', text.len),
+		   "coalesced: text is not one valid line");
+	nsg_jsonw_rewind(&w, 0);
+	nsg_feed_rate_limited(&w, &r, e->uid, e->ppid, ctx);
+	o = parse_line(&w, JSON_REJECT_DUPLICATES);
+	FUZZ_CHECK(json_is_object(o), "rate_limited: not an object");
+	FUZZ_CHECK(json_is_integer(json_object_get(o, "total")), "rate_limited: no total");
+	json_decref(o);
+}
+
 static void check_key(const json_t *obj, const char *s, size_t n)
 {
 	const char *key = json_object_iter_key(json_object_iter((json_t *)obj));
@@ -372,6 +420,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ctx.container_of = container_of;
 	}
 	check_kernel_event(&e, &ctx);
+	check_summaries(&e, &ctx);
 	free(tail_buf);
 	return 0;
 }
