@@ -17,6 +17,8 @@
 #include "maps.bpf.h"
 #include "flow.bpf.h"
 
+#define E2BIG 7
+
 /* Zeros to create a container's entry from (too big for the stack). */
 static struct nsg_flow_stats nsg_flow_zero;
 
@@ -93,7 +95,8 @@ static __always_inline void nsg_flow_open_window(const struct nsg_coalesce_key *
 		return;
 	}
 	/* A full map: this kind is not coalesced, the budget still holds. */
-	bpf_map_update_elem(&coalesce, k, &fresh, BPF_NOEXIST);
+	if (bpf_map_update_elem(&coalesce, k, &fresh, BPF_NOEXIST) == -E2BIG)
+		__sync_fetch_and_add(&coalesce_lost, 1);
 }
 
 /* BPF has no memcmp: IDs compare as eight words. */

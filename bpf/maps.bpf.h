@@ -39,12 +39,6 @@ struct nsg_container {
 	struct nsg_flow_id origin;
 };
 
-/* A container's cgroup was removed: the agent forgets the container. */
-struct nsg_removed_cgroup {
-	__u64 cgroup_id;
-	char id[NSG_CONTAINER_ID_LEN];
-};
-
 /* A setns() seen at syscall entry, completed at exit. */
 struct nsg_pending_setns {
 	struct nsg_setns_info info;
@@ -219,6 +213,8 @@ __u64 ring_avail_bytes __weak;
 /* Identities the kernel could not store, container removals the queue could not hold. */
 __u64 identities_lost __weak;
 __u64 removals_lost __weak;
+/* Violation kinds the coalescing table had no room for (they go to the budget). */
+__u64 coalesce_lost __weak;
 /* enum nsg_tier in force; NONE in audit mode (nothing blocks). */
 const volatile __u32 enforce_tier __weak = NSG_TIER_NONE;
 /* Identical violations within this window are coalesced; 0: never. */

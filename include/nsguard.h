@@ -141,6 +141,12 @@ struct nsg_event {
 
 #define NSG_EVENT_SIZE_NO_EXE __builtin_offsetof(struct nsg_event, exe)
 
+/* Queue `removed_cgroups`: a container's cgroup was removed; the agent forgets it. */
+struct nsg_removed_cgroup {
+	__u64 cgroup_id;
+	char id[NSG_CONTAINER_ID_LEN];
+};
+
 /* policy_cfg map value: reported types in the low half, blocked types in the high. */
 #define NSG_POLICY_REPORT(v) ((__u32)(v))
 #define NSG_POLICY_BLOCK(v) ((__u32)((v) >> 32))

@@ -10,6 +10,7 @@
 #include "agent.h"
 #include "agent_int.h"
 #include "cgroupmode.h"
+#include "container_gone.h"
 #include "exe_cache.h"
 #include "feed_schema.h"
 #include "hook_server.h"
@@ -31,6 +32,8 @@
 #define BUSY_TICK_NS 1000000
 /* How often the flow gate's counters are turned into summaries. */
 #define FLOW_SWEEP_NS 200000000ULL
+/* The registry's own check for containers whose removal the kernel's queue lost. */
+#define DEPARTURE_SWEEP_NS 30000000000ULL
 /* Containers named one by one in agent_stats' flow accounting. */
 #define FLOW_CONTAINERS_LISTED 32
 
@@ -219,7 +222,10 @@ static void emit_agent_stats(struct agent *a)
 		.uptime_s = time(NULL) - a->started,
 	};
 	unsigned long long drop_total;
+	struct nsg_feed_state st;
 
+	nsg_state_read(a, &st);
+	s.state = &st;
 	read_drops(a, &d);
 	update_gauges(a, d.by_type);
 	/* The kernel's counters: what happened to every event a hook reported. */
@@ -236,6 +242,11 @@ static void emit_agent_stats(struct agent *a)
 		fprintf(stderr, "nsguard: events lost, ring buffer full: %llu violations "
 			"(raise --ring-size), %llu informational (raise --info-ring-size)\n",
 			d.by_class[NSG_CLASS_VIOLATION], d.by_class[NSG_CLASS_INFO]);
+}
+
+static int cgroup_path_of(void *arg, uint64_t id, char *path, size_t len)
+{
+	return nsg_cgroup_path_of_id(arg, id, path, len);
 }
 
 /*
@@ -343,10 +354,43 @@ static int consume_after_pause(struct ring_buffer *rb)
 	return ring_buffer__consume(rb);
 }
 
+/* A per-container table is full: said once, until it has room again. */
+static void check_full(struct agent *a, bool full, bool *said, const char *map, const char *effect)
+{
+	if (full && !*said) {
+		nsg_metrics_count_map_full(a->metrics, map);
+		nsg_feed_map_full(nsg_sink_line(&a->sink), map, a->cfg->max_containers, effect);
+		nsg_sink_commit(&a->sink);
+		fprintf(stderr, "nsguard: %s is full: %s (raise --max-containers)\n", map, effect);
+	}
+	*said = full;
+}
+
+/*
+ * Every sweep: summaries due, containers that ended, full tables. The
+ * registry's own sweep (a stat per container) only every 30 s.
+ */
+static void tend_state(struct agent *a, uint64_t now, uint64_t *next_departure_sweep)
+{
+	unsigned long long lost = nsg_flow_coalesce_lost(&a->flow);
+
+	nsg_flow_sweep(&a->flow, now, false);
+	nsg_forget_removed_containers(a, now);
+	if (now >= *next_departure_sweep) {
+		nsg_sweep_departed_containers(a, now);
+		*next_departure_sweep = now + DEPARTURE_SWEEP_NS;
+	}
+	check_full(a, nsg_flow_overflowing(&a->flow), &a->gone.flows_full, "flows",
+		   "containers beyond it share one budget and one accounting entry (\"overflow\")");
+	check_full(a, lost != a->gone.coalesce_lost_seen, &a->gone.coalesce_full, "coalesce",
+		   "new kinds of violation are not coalesced (each container's budget still holds)");
+	a->gone.coalesce_lost_seen = lost;
+}
+
 static int poll_until_stopped(struct agent *a)
 {
 	time_t next_stats = a->started + a->cfg->stats_interval, last_refresh = 0;
-	uint64_t next_sweep = 0;
+	uint64_t next_sweep = 0, next_departure_sweep = 0;
 	bool busy = false;
 
 	while (!exiting) {
@@ -359,7 +403,7 @@ static int poll_until_stopped(struct agent *a)
 		if (n > 0)
 			nsg_sink_flush(&a->sink);
 		if (nsg_boottime_ns() >= next_sweep) {
-			nsg_flow_sweep(&a->flow, nsg_boottime_ns(), false);
+			tend_state(a, nsg_boottime_ns(), &next_departure_sweep);
 			next_sweep = nsg_boottime_ns() + FLOW_SWEEP_NS;
 		}
 		nsg_sink_service(&a->sink);
@@ -424,6 +468,7 @@ static int open_metadata(struct agent *a)
 
 static int prepare(struct agent *a, char *err, size_t errlen)
 {
+	a->registry.max = a->cfg->max_containers;
 	if (nsg_agent_load_policy(a, err, errlen) ||
 	    nsg_probe_run(&a->probe, err, errlen))
 		return -1;
@@ -445,6 +490,8 @@ static int prepare(struct agent *a, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	a->fmt.cgroup_path_of = cgroup_path_of;
+	a->fmt.cgroup_arg = &a->cgroups;
 	a->fmt.boot_to_realtime_ns = nsg_boot_to_realtime_offset();
 	a->fmt.exe_of = nsg_exe_cache_lookup;
 	a->fmt.exe_arg = &a->exes;
@@ -534,6 +581,7 @@ int nsg_agent_run(const struct nsg_config *cfg)
 		/* Detach first: nothing can arrive after the final counts (unless pinned). */
 		nsg_detach(a.skel, agent_pin(&a));
 		ring_buffer__consume(a.rb);
+		nsg_forget_removed_containers(&a, nsg_boottime_ns());
 		nsg_flow_sweep(&a.flow, nsg_boottime_ns(), true);
 		emit_agent_stats(&a);
 		emit_agent_stop(&a);

@@ -45,6 +45,11 @@ struct agent {
 	struct ring_buffer *rb;
 	struct nsg_pin pin;
 	struct nsg_flow flow;
+	struct {
+		unsigned long long forgotten; /* containers whose cgroup went (container_gone.c) */
+		bool flows_full, coalesce_full; /* map_full said once, until there is room again */
+		unsigned long long coalesce_lost_seen;
+	} gone;
 	unsigned long long received[NSG_EV_MAX];
 	unsigned long long startup_reported;
 	time_t started;

@@ -67,6 +67,67 @@ static void fill_from_metadata(struct agent *a, struct nsg_known_container *k)
 	k->image = m->image[0] ? (char *)m->image : NULL;
 }
 
+static void emit_registered(struct agent *a, const struct nsg_known_container *k)
+{
+	nsg_feed_container_registered(nsg_sink_line(&a->sink), k);
+	nsg_sink_commit(&a->sink);
+	nsg_sink_flush(&a->sink);
+}
+
+/* The hook protocol's ["ipc","pid"] (the protocol is Jansson's; the feed is not). */
+static json_t *ns_list_json(uint32_t mask)
+{
+	json_t *list = json_array();
+
+	for (int t = 0; t < NSG_NS_TYPES; t++)
+		if (mask & NSG_BIT(t))
+			json_array_append_new(list, json_string(nsg_ns_names[t]));
+	return list;
+}
+
+/*
+ * Registry and exemption together, or neither: an exemption the registry
+ * does not hold would outlive its container's policy. An allowlisted
+ * container that cannot be exempted (--max-containers reached) is reported,
+ * never left to be stopped silently. Returns 0, or -1 when it was refused.
+ */
+static void report_exemption_failed(struct agent *a, const struct nsg_known_container *k,
+				    const char *why)
+{
+	nsg_metrics_count_exemption_failed(a->metrics);
+	nsg_feed_exemption_failed(nsg_sink_line(&a->sink), k, why);
+	nsg_sink_commit(&a->sink);
+	nsg_sink_flush(&a->sink);
+	fprintf(stderr, "nsguard: container %.12s is allowlisted but cannot be exempted: %s\n",
+		k->id, why);
+}
+
+/* nsg_registry_apply's word that the kernel's table had no room. */
+static void exemption_map_full(void *arg, const struct nsg_known_container *k)
+{
+	report_exemption_failed(arg, k, "exemption map full (--max-containers)");
+}
+
+static int register_container(struct agent *a, const struct nsg_known_container *k, bool announce)
+{
+	const char *why = NULL;
+
+	if (!nsg_registry_put(&a->registry, k))
+		why = "registry full (--max-containers)";
+	else if (nsg_exempt_cgroup(a->skel, k->cgroup_id, k->allowed))
+		why = "exemption map full (--max-containers)";
+	if (!why) {
+		if (announce)
+			emit_registered(a, k);
+		return 0;
+	}
+	nsg_registry_remove(&a->registry, k->cgroup_id);
+	if (!k->allowed)
+		return 0; /* nothing to exempt: the kernel's decision stands without us */
+	report_exemption_failed(a, k, why);
+	return -1;
+}
+
 /*
  * Running containers (S6) are known to the registry from the start. The
  * agent's own container (a DaemonSet pod shares the host PID namespace by
@@ -78,6 +139,7 @@ static void fill_from_metadata(struct agent *a, struct nsg_known_container *k)
 static void register_running_containers(struct agent *a)
 {
 	char self_cgroup[512] = "";
+	struct nsg_match_input in;
 	struct nsg_scan scan;
 
 	nsg_proc_cgroup_path(&a->cgroups, getpid(), self_cgroup, sizeof(self_cgroup));
@@ -91,8 +153,10 @@ static void register_running_containers(struct agent *a)
 		if (strcmp(k.cgroup, self_cgroup) == 0)
 			k.always_allowed = NSG_NS_ALL;
 		fill_from_metadata(a, &k);
+		in = nsg_known_match_input(&k);
+		k.allowed = nsg_policy_container_allows(&a->policy, &in) | k.always_allowed;
 		if (k.cgroup_id)
-			nsg_registry_put(&a->registry, &k);
+			register_container(a, &k, false);
 	}
 	nsg_scan_free(&scan);
 }
@@ -102,7 +166,7 @@ int nsg_agent_apply_policy(struct agent *a, char *err, size_t errlen)
 	if (nsg_policy_push(a->skel, &a->policy, nsg_agent_enforcing(a), err, errlen))
 		return -1;
 	register_running_containers(a);
-	nsg_registry_apply(&a->registry, a->skel, &a->policy);
+	nsg_registry_apply(&a->registry, a->skel, &a->policy, exemption_map_full, a);
 	return 0;
 }
 
@@ -150,27 +214,9 @@ void nsg_agent_reload_policy(struct agent *a)
 	nsg_policy_free(&a->policy);
 	a->policy = next;
 	a->effective.block_mask = eff.block_mask;
-	nsg_registry_apply(&a->registry, a->skel, &a->policy);
+	nsg_registry_apply(&a->registry, a->skel, &a->policy, exemption_map_full, a);
 	nsg_metrics_count_policy_reload(a->metrics, true);
 	emit_policy_event(a, NULL);
-}
-
-static void emit_registered(struct agent *a, const struct nsg_known_container *k)
-{
-	nsg_feed_container_registered(nsg_sink_line(&a->sink), k);
-	nsg_sink_commit(&a->sink);
-	nsg_sink_flush(&a->sink);
-}
-
-/* The hook protocol's ["ipc","pid"] (the protocol is Jansson's; the feed is not). */
-static json_t *ns_list_json(uint32_t mask)
-{
-	json_t *list = json_array();
-
-	for (int t = 0; t < NSG_NS_TYPES; t++)
-		if (mask & NSG_BIT(t))
-			json_array_append_new(list, json_string(nsg_ns_names[t]));
-	return list;
 }
 
 json_t *nsg_agent_hook_request(void *arg, json_t *state)
@@ -189,9 +235,7 @@ json_t *nsg_agent_hook_request(void *arg, json_t *state)
 	in = nsg_known_match_input(&k);
 	k.allowed = nsg_policy_container_allows(&a->policy, &in);
 	/* In the kernel before the answer: the runtime waits for it. */
-	rc = nsg_exempt_cgroup(a->skel, k.cgroup_id, k.allowed);
-	if (rc == 0 && nsg_registry_put(&a->registry, &k))
-		emit_registered(a, &k);
+	rc = register_container(a, &k, true);
 	json_decref(config);
 	if (rc)
 		return json_pack("{s:b, s:s}", "ok", 0, "error", "exemption map full");

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "cgroupmode.h"
 
@@ -120,6 +122,38 @@ int nsg_proc_cgroup_path(const struct nsg_cgroup_mode *m, int pid, char *path, s
 	}
 	fclose(f);
 	return rc;
+}
+
+/* cgroupfs (kernfs) file handles carry the 64-bit node id, which is the cgroup id. */
+#define NSG_FILEID_KERNFS 0xfe
+
+int nsg_cgroup_path_of_id(const struct nsg_cgroup_mode *m, unsigned long long id, char *path,
+			  size_t len)
+{
+	struct {
+		struct file_handle fh;
+		unsigned long long id;
+	} h = { .fh = { .handle_bytes = sizeof(id), .handle_type = NSG_FILEID_KERNFS }, .id = id };
+	char link[64], target[1024];
+	size_t mlen = strlen(m->mount);
+	int mfd, fd;
+	ssize_t n;
+
+	mfd = open(m->mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return -1;
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(mfd);
+	if (fd < 0)
+		return -1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	close(fd);
+	if (n < 0 || (size_t)n < mlen || strncmp(target, m->mount, mlen) != 0)
+		return -1;
+	target[n] = '\0';
+	snprintf(path, len, "%s", target[mlen] ? target + mlen : "/");
+	return 0;
 }
 
 unsigned long long nsg_cgroup_id_of_path(const struct nsg_cgroup_mode *m, const char *path)

@@ -26,5 +26,12 @@ int nsg_proc_cgroup_path(const struct nsg_cgroup_mode *m, int pid, char *path, s
 
 /* Inode of the hierarchy's directory for `path` = the kernel's cgroup id; 0 if gone. */
 unsigned long long nsg_cgroup_id_of_path(const struct nsg_cgroup_mode *m, const char *path);
+/*
+ * The other way: the path (in the hierarchy, "/" for its root) of the cgroup
+ * with this id, through the kernel's file handles for cgroupfs. Returns 0,
+ * or -1 when it is gone or cannot be opened.
+ */
+int nsg_cgroup_path_of_id(const struct nsg_cgroup_mode *m, unsigned long long id, char *path,
+			  size_t len);
 
 #endif

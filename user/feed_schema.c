@@ -110,6 +110,29 @@ static void container_id_members(struct nsg_jsonw *w, const struct nsg_event *e,
 	container_member(w, id, ctx);
 }
 
+/*
+ * A container task's identity is kept wherever it moves: where its container
+ * is, and, when it is not in its container's own cgroup, where it is now.
+ */
+static void moved_members(struct nsg_jsonw *w, const struct nsg_event *e,
+			  const struct nsg_feed_ctx *ctx)
+{
+	char path[1024];
+
+	nsg_jsonw_key(w, "container_cgroup_id");
+	if (!e->is_container || !e->container_cgroup_id) {
+		nsg_jsonw_null(w);
+		return;
+	}
+	nsg_jsonw_uint(w, e->container_cgroup_id);
+	if (e->cgroup_id == e->container_cgroup_id)
+		return;
+	if (ctx->cgroup_path_of && ctx->cgroup_path_of(ctx->cgroup_arg, e->cgroup_id, path, sizeof(path)) == 0)
+		nsg_jsonw_member_bytes(w, "cgroup", path, sizeof(path));
+	else
+		nsg_jsonw_kv_null(w, "cgroup");
+}
+
 static void common_members(struct nsg_jsonw *w, const struct nsg_event *e,
 			   const struct nsg_feed_ctx *ctx)
 {
@@ -127,6 +150,7 @@ static void common_members(struct nsg_jsonw *w, const struct nsg_event *e,
 	exe_member(w, e, ctx);
 	nsg_jsonw_kv_uint(w, "cgroup_id", e->cgroup_id);
 	container_id_members(w, e, ctx);
+	moved_members(w, e, ctx);
 	/* The watched types, and any other the policy reports for this event. */
 	nsg_jsonw_key(w, "host_ns");
 	ns_list(w, e->host_ns_mask & (NSG_VIOLATION_MASK | e->reported_mask));
@@ -519,6 +543,26 @@ static void flow_object(struct nsg_jsonw *w, const struct nsg_feed_flow *f)
 	nsg_jsonw_object_end(w);
 }
 
+static void state_object(struct nsg_jsonw *w, const struct nsg_feed_state *st)
+{
+	if (!st) {
+		nsg_jsonw_null(w);
+		return;
+	}
+	nsg_jsonw_object_begin(w);
+	nsg_jsonw_kv_uint(w, "max_containers", st->max_containers);
+	nsg_jsonw_kv_uint(w, "registry", st->registry);
+	nsg_jsonw_kv_uint(w, "exempt_cgroups", st->exempt_cgroups);
+	nsg_jsonw_kv_uint(w, "flows", st->flows);
+	nsg_jsonw_kv_uint(w, "coalescing", st->coalescing);
+	nsg_jsonw_kv_uint(w, "metadata", st->metadata);
+	nsg_jsonw_kv_uint(w, "forgotten", st->forgotten);
+	nsg_jsonw_kv_uint(w, "identities_lost", st->identities_lost);
+	nsg_jsonw_kv_uint(w, "removals_lost", st->removals_lost);
+	nsg_jsonw_kv_uint(w, "rss_kb", st->rss_kb);
+	nsg_jsonw_object_end(w);
+}
+
 void nsg_feed_agent_stats(struct nsg_jsonw *w, const struct nsg_feed_stats *s)
 {
 	unsigned long long events_total, drops_total;
@@ -535,6 +579,8 @@ void nsg_feed_agent_stats(struct nsg_jsonw *w, const struct nsg_feed_stats *s)
 	nsg_jsonw_object_end(w);
 	nsg_jsonw_key(w, "flow");
 	flow_object(w, s->flow);
+	nsg_jsonw_key(w, "state");
+	state_object(w, s->state);
 	nsg_jsonw_kv_uint(w, "events_total", events_total);
 	nsg_jsonw_kv_uint(w, "drops_total", drops_total);
 	nsg_jsonw_kv_uint(w, "host_ns_running", s->host_ns_running);
@@ -597,6 +643,33 @@ void nsg_feed_container_registered(struct nsg_jsonw *w, const struct nsg_known_c
 	nsg_jsonw_member_bytes_or_null(w, "image", k->image);
 	nsg_jsonw_key(w, "allowed_ns");
 	ns_list(w, k->allowed);
+	nsg_jsonw_object_end(w);
+}
+
+void nsg_feed_exemption_failed(struct nsg_jsonw *w, const struct nsg_known_container *k,
+			       const char *why)
+{
+	agent_event_begin(w, "exemption_failed");
+	nsg_jsonw_kv_string(w, "severity", "violation");
+	nsg_jsonw_member_bytes_or_null(w, "container_id", k->id[0] ? k->id : NULL);
+	nsg_jsonw_member_bytes_or_null(w, "cgroup", k->cgroup);
+	nsg_jsonw_kv_uint(w, "cgroup_id", k->cgroup_id);
+	nsg_jsonw_member_bytes_or_null(w, "container_name", k->container_name);
+	nsg_jsonw_member_bytes_or_null(w, "image", k->image);
+	nsg_jsonw_key(w, "allowed_ns");
+	ns_list(w, k->allowed);
+	nsg_jsonw_kv_string(w, "reason", why);
+	nsg_jsonw_object_end(w);
+}
+
+void nsg_feed_map_full(struct nsg_jsonw *w, const char *map, unsigned long long max,
+		       const char *effect)
+{
+	agent_event_begin(w, "map_full");
+	nsg_jsonw_kv_string(w, "severity", "violation");
+	nsg_jsonw_kv_string(w, "map", map);
+	nsg_jsonw_kv_uint(w, "max", max);
+	nsg_jsonw_kv_string(w, "effect", effect);
 	nsg_jsonw_object_end(w);
 }
 

@@ -48,6 +48,9 @@ struct nsg_feed_ctx {
 	 */
 	const char *(*container_of)(void *arg, const char *id, size_t *len);
 	void *container_arg;
+	/* The path of a cgroup by id (0) or -1: for tasks outside their container's cgroup. */
+	int (*cgroup_path_of)(void *arg, uint64_t id, char *path, size_t len);
+	void *cgroup_arg;
 };
 
 /* ---- kernel events ---- */
@@ -85,11 +88,22 @@ struct nsg_feed_flow {
 	unsigned long long summaries_coalesced, summaries_rate_limited;
 };
 
+/* agent_stats' `state`: how much the agent holds, against its limit. */
+struct nsg_feed_state {
+	unsigned long long max_containers;
+	unsigned long long registry, exempt_cgroups, flows, coalescing, metadata;
+	unsigned long long forgotten;       /* containers forgotten since start */
+	unsigned long long identities_lost; /* identities the kernel could not store */
+	unsigned long long removals_lost;   /* removals the kernel's queue had no room for */
+	unsigned long long rss_kb;
+};
+
 struct nsg_feed_stats {
 	const unsigned long long *events;  /* [NSG_EV_MAX], by kernel event type */
 	const unsigned long long *drops;   /* [NSG_EV_MAX] */
 	const unsigned long long *drops_by_class; /* [NSG_CLASSES] */
 	const struct nsg_feed_flow *flow;  /* NULL: the counters could not be read (null) */
+	const struct nsg_feed_state *state; /* NULL: not known (null) */
 	unsigned long long host_ns_running;
 	unsigned long long write_errors;
 	unsigned long long lines, rotations, socket_clients, socket_clients_dropped;
@@ -112,6 +126,12 @@ void nsg_feed_policy_event(struct nsg_jsonw *w, const char *policy, size_t rules
 
 /* The hook registered a container (k->allowed: what the policy allows it). */
 void nsg_feed_container_registered(struct nsg_jsonw *w, const struct nsg_known_container *k);
+/* An allowlisted container could not be exempted (why: which limit). */
+void nsg_feed_exemption_failed(struct nsg_jsonw *w, const struct nsg_known_container *k,
+			       const char *why);
+/* One of the per-container tables is full: what that means until it has room. */
+void nsg_feed_map_full(struct nsg_jsonw *w, const char *map, unsigned long long max,
+		       const char *effect);
 
 /*
  * hook_unreachable from one line of the hook's spool file: its members

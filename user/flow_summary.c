@@ -353,6 +353,15 @@ static bool anything_held_back(const struct nsg_flow_stats *v)
 	return false;
 }
 
+static bool held_queued(const struct nsg_flow_stats *v)
+{
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			if (v->n[c][t][NSG_FLOW_QUEUED])
+				return true;
+	return false;
+}
+
 static void read_one_container(void *arg, const struct nsg_flow_id *who, bool overflow,
 			       const struct nsg_flow_stats *v)
 {
@@ -423,6 +432,21 @@ int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
 		*nper = a.n;
 	}
 	return 0;
+}
+
+bool nsg_flow_overflowing(struct nsg_flow *f)
+{
+	struct nsg_flow_stats v;
+	__u32 zero = 0;
+
+	if (!f->skel || bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.flow_overflow), &zero, &v))
+		return false;
+	return anything_held_back(&v) || held_queued(&v);
+}
+
+uint64_t nsg_flow_coalesce_lost(struct nsg_flow *f)
+{
+	return f->skel ? f->skel->bss->coalesce_lost : 0;
 }
 
 void nsg_flow_free(struct nsg_flow *f)

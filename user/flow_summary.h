@@ -93,6 +93,10 @@ void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t
 int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
 		  struct nsg_flow_counts **per, size_t *nper);
 void nsg_flow_free(struct nsg_flow *f);
+/* The flows table had no room: containers beyond it count in the overflow entry. */
+bool nsg_flow_overflowing(struct nsg_flow *f);
+/* Violation kinds the kernel's coalescing table had no room for, so far. */
+uint64_t nsg_flow_coalesce_lost(struct nsg_flow *f);
 /* CLOCK_BOOTTIME in ns: the kernel's event clock. */
 uint64_t nsg_boottime_ns(void);
 

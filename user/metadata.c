@@ -717,6 +717,7 @@ struct meta_entry {
 	struct nsg_container_meta meta;
 	char *container;           /* meta as the feed's `container` object, built once */
 	size_t container_len;
+	bool forgotten;            /* out of the hash (nsg_meta_cache_forget): reuse without unhashing */
 };
 
 struct nsg_meta_cache {
@@ -860,8 +861,11 @@ static uint32_t take_slot(struct nsg_meta_cache *c)
 		return c->used++;
 	i = c->tail;
 	lru_unlink(c, i);
-	hash_remove(c, i);
-	c->stats.evictions++;
+	if (!c->e[i].forgotten) {
+		hash_remove(c, i);
+		c->stats.evictions++;
+	}
+	c->e[i].forgotten = false;
 	return i;
 }
 
@@ -905,6 +909,37 @@ static struct meta_entry *cache_entry(struct nsg_meta_cache *c, const char *id)
 	}
 	lru_push_head(c, i);
 	return e;
+}
+
+void nsg_meta_cache_forget(struct nsg_meta_cache *c, const char *id)
+{
+	uint32_t i;
+
+	if (!c || !nsg_meta_id_valid(id) || (i = find(c, id)) == NIL)
+		return;
+	hash_remove(c, i);
+	lru_unlink(c, i);
+	free(c->e[i].container);
+	memset(&c->e[i], 0, sizeof(c->e[i]));
+	/* At the tail: take_slot() reuses it before any live entry. */
+	c->e[i].chain = NIL;
+	c->e[i].next = NIL;
+	c->e[i].prev = c->tail;
+	if (c->tail != NIL)
+		c->e[c->tail].next = i;
+	else
+		c->head = i;
+	c->tail = i;
+	c->e[i].forgotten = true;
+}
+
+size_t nsg_meta_cache_count(const struct nsg_meta_cache *c)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; c && i < c->used; i++)
+		n += c->e[i].positive;
+	return n;
 }
 
 const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, const char *id)

@@ -95,6 +95,10 @@ const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, co
 const char *nsg_meta_cache_get_container(struct nsg_meta_cache *c, const char *id,
 					 size_t *len);
 void nsg_meta_cache_free(struct nsg_meta_cache *c);
+/* The container is gone: its entry drops what it held and is the next to be reused. */
+void nsg_meta_cache_forget(struct nsg_meta_cache *c, const char *id);
+/* Entries that hold a container's metadata now. */
+size_t nsg_meta_cache_count(const struct nsg_meta_cache *c);
 
 /* For tests: a clock in milliseconds (default CLOCK_MONOTONIC), and counters. */
 void nsg_meta_cache_set_clock(struct nsg_meta_cache *c, uint64_t (*now_ms)(void *), void *arg);

@@ -44,6 +44,7 @@ static const char *const ns_names[] = { "none", "ipc",	  "pid",  "net",  "uts", 
 static const char *const class_names[] = { "violation", "info", "other" };
 static const char *const outcome_names[] = { "queued", "coalesced", "rate_limited", "dropped",
 					     "other" };
+static const char *const map_names[] = { "exempt_cgroups", "flows", "coalesce", "other" };
 static const char *const tier_names[] = { "lsm", "signal", "none", "other" };
 static const char *const mode_names[] = { "audit", "enforce", "other" };
 
@@ -51,6 +52,7 @@ static const char *const mode_names[] = { "audit", "enforce", "other" };
 #define N_VERDICTS ARRAY_LEN(verdict_names)
 #define N_NS ARRAY_LEN(ns_names)
 #define N_CLASSES ARRAY_LEN(class_names)
+#define N_MAPS ARRAY_LEN(map_names)
 #define N_OUTCOMES ARRAY_LEN(outcome_names)
 
 /* Everything rendered; copied whole under the lock, formatted outside it. */
@@ -59,6 +61,7 @@ struct counters {
 	unsigned long long drops[N_EVENTS];
 	unsigned long long flow[N_CLASSES][N_EVENTS][N_OUTCOMES];
 	unsigned long long reloads_ok, reloads_error;
+	unsigned long long exemptions_failed, map_full[N_MAPS];
 	double ring_fill;
 	int tier, mode; /* indices, -1 until set */
 	unsigned long containers;
@@ -151,6 +154,27 @@ void nsg_metrics_count_policy_reload(struct nsg_metrics *m, bool ok)
 		m->c.reloads_ok++;
 	else
 		m->c.reloads_error++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void nsg_metrics_count_exemption_failed(struct nsg_metrics *m)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->c.exemptions_failed++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void nsg_metrics_count_map_full(struct nsg_metrics *m, const char *map)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	i = label_index(map_names, N_MAPS, map);
+	pthread_mutex_lock(&m->lock);
+	m->c.map_full[i]++;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -255,6 +279,13 @@ static void render_state(FILE *f, const struct counters *c)
 		   "Policy (re)loads, by result.");
 	fprintf(f, "nsguard_policy_reloads_total{result=\"ok\"} %llu\n", c->reloads_ok);
 	fprintf(f, "nsguard_policy_reloads_total{result=\"error\"} %llu\n", c->reloads_error);
+	put_header(f, "nsguard_exemptions_failed_total", "counter",
+		   "Allowlisted containers that could not be exempted (a table was full).");
+	fprintf(f, "nsguard_exemptions_failed_total %llu\n", c->exemptions_failed);
+	put_header(f, "nsguard_map_full_total", "counter",
+		   "Times a per-container table was found full (--max-containers).");
+	for (size_t i = 0; i + 1 < N_MAPS; i++)
+		fprintf(f, "nsguard_map_full_total{map=\"%s\"} %llu\n", map_names[i], c->map_full[i]);
 	put_header(f, "nsguard_tier_info", "gauge",
 		   "Enforcement tier and mode in force; the value is always 1.");
 	if (c->tier >= 0)

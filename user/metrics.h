@@ -52,6 +52,10 @@ void nsg_metrics_set_flow(struct nsg_metrics *m, const char *cls, const char *ev
 /* Ring buffer fill, 0..1 (clamped). */
 void nsg_metrics_set_ring_fill(struct nsg_metrics *m, double ratio);
 void nsg_metrics_count_policy_reload(struct nsg_metrics *m, bool ok);
+/* An allowlisted container that could not be exempted (a table was full). */
+void nsg_metrics_count_exemption_failed(struct nsg_metrics *m);
+/* A per-container table (exempt_cgroups, flows, coalesce) was found full. */
+void nsg_metrics_count_map_full(struct nsg_metrics *m, const char *map);
 /* tier: lsm, signal, none; mode: audit, enforce. Replaces the previous pair. */
 void nsg_metrics_set_tier(struct nsg_metrics *m, const char *tier, const char *mode);
 void nsg_metrics_set_containers(struct nsg_metrics *m, unsigned long n);

@@ -74,14 +74,16 @@ struct nsg_match_input nsg_known_match_input(const struct nsg_known_container *c
 }
 
 void nsg_registry_apply(struct nsg_registry *r, struct nsguard_bpf *skel,
-			const struct nsg_policy *p)
+			const struct nsg_policy *p,
+			void (*failed)(void *arg, const struct nsg_known_container *c), void *arg)
 {
 	for (size_t i = 0; i < r->count; i++) {
 		struct nsg_known_container *c = &r->items[i];
 		struct nsg_match_input in = nsg_known_match_input(c);
 
 		c->allowed = nsg_policy_container_allows(p, &in) | c->always_allowed;
-		nsg_exempt_cgroup(skel, c->cgroup_id, c->allowed);
+		if (nsg_exempt_cgroup(skel, c->cgroup_id, c->allowed) && failed)
+			failed(arg, c);
 	}
 }
 

@@ -36,9 +36,14 @@ struct nsg_registry {
 /* Adds or replaces (by cgroup id) a container; strings are copied. NULL: full or out of memory. */
 struct nsg_known_container *nsg_registry_put(struct nsg_registry *r,
 					     const struct nsg_known_container *c);
-/* Re-evaluates every container against `p` and updates the kernel. */
+/*
+ * Re-evaluates every container against `p` and updates the kernel; `failed`
+ * (may be NULL) hears of each allowlisted container the kernel's table had
+ * no room for.
+ */
 void nsg_registry_apply(struct nsg_registry *r, struct nsguard_bpf *skel,
-			const struct nsg_policy *p);
+			const struct nsg_policy *p,
+			void (*failed)(void *arg, const struct nsg_known_container *c), void *arg);
 uint32_t nsg_registry_allowed(const struct nsg_registry *r, uint64_t cgroup_id);
 /* The registered container with this ID, or NULL. */
 const struct nsg_known_container *nsg_registry_find_id(const struct nsg_registry *r,

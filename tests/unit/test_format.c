@@ -132,6 +132,7 @@ static struct nsg_event base_event(uint32_t type)
 	e.ppid = 1;
 	e.uid = 0;
 	e.cgroup_id = 4242;
+	e.container_cgroup_id = 4242;
 	e.is_container = 1;
 	memcpy(e.container_id, ID, sizeof(ID));
 	strcpy(e.comm, "sh");
@@ -160,7 +161,7 @@ static void test_exec_event_bytes(void **state)
 			    KERNEL_ENVELOPE("host_ns_exec")
 			    "\"severity\":\"violation\",\"verdict\":\"alert\",\"pid\":100,\"tid\":101,"
 			    "\"ppid\":1,\"uid\":0,\"comm\":\"sh\",\"exe\":\"/bin/sh\",\"cgroup_id\":4242,"
-			    "\"container_id\":\"" ID "\",\"host_ns\":[\"ipc\"],\"host_ns_all\":[\"ipc\"],"
+			    "\"container_id\":\"" ID "\",\"container_cgroup_id\":4242,\"host_ns\":[\"ipc\"],\"host_ns_all\":[\"ipc\"],"
 			    "\"ns\":" NS_JSON "}");
 }
 
@@ -168,7 +169,7 @@ static void test_ns_create_bytes(void **state)
 {
 	struct nsg_event e = base_event(NSG_EV_NS_CREATE);
 	static const char *const tail =
-		"\"cgroup_id\":4242,\"container_id\":null,\"host_ns\":[\"ipc\"],"
+		"\"cgroup_id\":4242,\"container_id\":null,\"container_cgroup_id\":null,\"host_ns\":[\"ipc\"],"
 		"\"host_ns_all\":[\"ipc\"],\"ns\":" NS_JSON ",";
 	char want[2048];
 
@@ -230,7 +231,7 @@ static void test_setns_bytes(void **state)
 			    "\"ppid\":1,\"uid\":0,\"comm\":\"" HOSTILE_COMM_JSON "\","
 			    "\"comm_raw\":\"6122625c630a64017fffc328\",\"exe\":\"/usr/bin/nsenter\","
 			    "\"cgroup_id\":4242,\"container_id\":\"" ID "\",\"container\":" CONTAINER_JSON
-			    ",\"host_ns\":[\"ipc\"],\"host_ns_all\":[\"ipc\"],\"ns\":" NS_JSON ","
+			    ",\"container_cgroup_id\":4242,\"host_ns\":[\"ipc\"],\"host_ns_all\":[\"ipc\"],\"ns\":" NS_JSON ","
 			    "\"target\":" TARGET_IPC ",\"targets\":[" TARGET_IPC
 			    ",{\"type\":\"net\",\"inum\":77,\"host\":false}],\"via\":\"pidfd\",\"fd\":3,"
 			    "\"nstype\":134217728,\"result\":-1}");
@@ -254,11 +255,37 @@ static void test_allowed_setns_bytes(void **state)
 			    "\"severity\":\"violation\",\"verdict\":\"allowed\",\"pid\":100,\"tid\":101,"
 			    "\"ppid\":1,\"uid\":0,\"comm\":\"sh\",\"exe\":\"/tmp/" FFFD FFFD "\","
 			    "\"exe_raw\":\"2f746d702fe282\",\"cgroup_id\":4242,\"container_id\":\"" ID "\","
-			    "\"container\":" CONTAINER_JSON ",\"host_ns\":[\"ipc\",\"pid\"],"
+			    "\"container\":" CONTAINER_JSON ",\"container_cgroup_id\":4242,\"host_ns\":[\"ipc\",\"pid\"],"
 			    "\"host_ns_all\":[\"ipc\",\"pid\"],\"allowed_ns\":[\"pid\"],\"ns\":" NS_JSON ","
 			    "\"target\":{\"type\":\"pid\",\"inum\":0,\"host\":false},"
 			    "\"targets\":[{\"type\":\"pid\",\"inum\":0,\"host\":false}],\"via\":\"nsfs\","
 			    "\"fd\":0,\"nstype\":0,\"result\":0}");
+}
+
+static int root_path(void *arg, uint64_t id, char *path, size_t len)
+{
+	(void)arg;
+	if (id != 1)
+		return -1;
+	snprintf(path, len, "/");
+	return 0;
+}
+
+/* A task outside its container's cgroup: still its container, and where it is now. */
+static void test_moved_task_bytes(void **state)
+{
+	struct nsg_event e = base_event(NSG_EV_SETNS);
+	struct nsg_feed_ctx ctx = plain_ctx;
+
+	(void)state;
+	e.cgroup_id = 1;
+	ctx.cgroup_path_of = root_path;
+	assert_non_null(strstr(kernel_line(&e, &ctx), "\"cgroup_id\":1,\"container_id\":\"" ID "\","
+						      "\"container_cgroup_id\":4242,\"cgroup\":\"/\",\"host_ns\""));
+	e.cgroup_id = 77; /* gone by the time it is written */
+	assert_non_null(strstr(kernel_line(&e, &ctx), "\"container_cgroup_id\":4242,\"cgroup\":null,"));
+	e.is_container = 0; /* host tasks have no container cgroup */
+	assert_non_null(strstr(kernel_line(&e, &ctx), "\"container_id\":null,\"container_cgroup_id\":null,\"host_ns\""));
 }
 
 /* An unknown container's object is null; no container_of, no member at all. */
@@ -276,7 +303,7 @@ static void test_container_member(void **state)
 	(void)state;
 	assert_null(strstr(kernel_line(&e, &ctx), "\"container\""));
 	ctx.container_of = unknown_container;
-	assert_non_null(strstr(kernel_line(&e, &ctx), ",\"container\":null,\"host_ns\":"));
+	assert_non_null(strstr(kernel_line(&e, &ctx), ",\"container\":null,\"container_cgroup_id\":4242,\"host_ns\":"));
 	e.is_container = 0; /* a host task is never looked up */
 	assert_null(strstr(kernel_line(&e, &ctx), "\"container\""));
 }
@@ -357,14 +384,14 @@ static void test_text_line_bytes(void **state)
 	assert_string_equal(text_of_line(),
 			    T0 " host_ns_exec    violation alert   pid=100 comm=\"sh\" schema=1 tid=101 "
 			    "ppid=1 uid=0 exe=\"/bin/sh\" cgroup_id=4242 container_id=\"" ID "\" "
-			    "host_ns=[\"ipc\"] host_ns_all=[\"ipc\"] ns=" NS_JSON);
+			    "container_cgroup_id=4242 host_ns=[\"ipc\"] host_ns_all=[\"ipc\"] ns=" NS_JSON);
 	e = hostile_setns();
 	kernel_line(&e, &full_ctx);
 	assert_string_equal(text_of_line(),
 			    T0 " setns           violation killed  pid=100 comm=\"" HOSTILE_COMM_JSON
 			    "\" schema=1 tid=101 ppid=1 uid=0 comm_raw=\"6122625c630a64017fffc328\" "
 			    "exe=\"/usr/bin/nsenter\" cgroup_id=4242 container_id=\"" ID "\" container="
-			    CONTAINER_JSON " host_ns=[\"ipc\"] host_ns_all=[\"ipc\"] ns=" NS_JSON
+			    CONTAINER_JSON " container_cgroup_id=4242 host_ns=[\"ipc\"] host_ns_all=[\"ipc\"] ns=" NS_JSON
 			    " target=" TARGET_IPC " targets=[" TARGET_IPC
 			    ",{\"type\":\"net\",\"inum\":77,\"host\":false}] via=\"pidfd\" fd=3 "
 			    "nstype=134217728 result=-1");
@@ -468,7 +495,8 @@ static void test_agent_stats_bytes(void **state)
 			    "{\"schema\":1,\"time\":\"T\",\"event\":\"agent_stats\","
 			    "\"events\":{\"host_ns_exec\":5,\"setns\":6,\"ns_create\":7},"
 			    "\"drops\":{\"host_ns_exec\":1,\"setns\":0,\"ns_create\":2},"
-			    "\"drops_by_class\":{\"violation\":1,\"info\":2},\"flow\":null,\"events_total\":18,"
+			    "\"drops_by_class\":{\"violation\":1,\"info\":2},\"flow\":null,\"state\":null,"
+			    "\"events_total\":18,"
 			    "\"drops_total\":3,\"host_ns_running\":3,\"write_errors\":4,"
 			    "\"output\":{\"lines\":20,\"rotations\":1,\"socket_clients\":2,"
 			    "\"socket_clients_dropped\":9},\"uptime_s\":61}");
@@ -493,8 +521,11 @@ static void test_agent_stats_flow_bytes(void **state)
 	struct nsg_flow_counts totals = { 0 }, per[2] = { { .who = flow_id("ab") } };
 	struct nsg_feed_flow flow = { .totals = &totals, .per = per, .nper = 2, .max_listed = 1,
 				      .summaries_coalesced = 2, .summaries_rate_limited = 1 };
+	struct nsg_feed_state st = { .max_containers = 16, .registry = 1, .exempt_cgroups = 2,
+				     .flows = 3, .coalescing = 4, .metadata = 5, .forgotten = 80,
+				     .removals_lost = 6, .rss_kb = 4096 };
 	struct nsg_feed_stats s = { .events = zero, .drops = zero, .drops_by_class = by_class,
-				    .flow = &flow };
+				    .flow = &flow, .state = &st };
 	const uint64_t setns[NSG_FLOW_OUTCOMES] = { 11, 1999989, 0, 0 };
 	const uint64_t create[NSG_FLOW_OUTCOMES] = { 3, 0, 5, 1 };
 
@@ -514,6 +545,9 @@ static void test_agent_stats_flow_bytes(void **state)
 			    "\"queued\":11,\"coalesced\":1999989,\"rate_limited\":0,\"dropped\":0}},"
 			    "\"info\":{}}],\"containers_not_listed\":1,"
 			    "\"summaries\":{\"coalesced\":2,\"rate_limited\":1}},"
+			    "\"state\":{\"max_containers\":16,\"registry\":1,\"exempt_cgroups\":2,\"flows\":3,"
+			    "\"coalescing\":4,\"metadata\":5,\"forgotten\":80,\"identities_lost\":0,"
+			    "\"removals_lost\":6,\"rss_kb\":4096},"
 			    "\"events_total\":0,\"drops_total\":0,\"host_ns_running\":0,\"write_errors\":0,"
 			    "\"output\":{\"lines\":0,\"rotations\":0,\"socket_clients\":0,"
 			    "\"socket_clients_dropped\":0},\"uptime_s\":0}");
@@ -578,6 +612,27 @@ static void test_rate_limited_bytes(void **state)
 	reset();
 	nsg_feed_rate_limited(&w, &r, 100, 200, &full_ctx);
 	assert_non_null(strstr(line(), "\"severity\":\"info\",\"container_id\":\"overflow\",\"refused\""));
+}
+
+/* The limits: an allowlisted container that found no room, and a full table. */
+static void test_exemption_failed_and_map_full_bytes(void **state)
+{
+	struct nsg_known_container k = { .id = ID, .cgroup = "/kubepods/x", .cgroup_id = 9,
+					  .container_name = "exporter", .allowed = NSG_BIT(NSG_NS_PID) };
+
+	(void)state;
+	reset();
+	nsg_feed_exemption_failed(&w, &k, "exemption map full (--max-containers)");
+	assert_string_equal(line_now_masked(),
+			    "{\"schema\":1,\"time\":\"T\",\"event\":\"exemption_failed\","
+			    "\"severity\":\"violation\",\"container_id\":\"" ID "\",\"cgroup\":\"/kubepods/x\","
+			    "\"cgroup_id\":9,\"container_name\":\"exporter\",\"image\":null,"
+			    "\"allowed_ns\":[\"pid\"],\"reason\":\"exemption map full (--max-containers)\"}");
+	reset();
+	nsg_feed_map_full(&w, "flows", 16, "shared");
+	assert_string_equal(line_now_masked(),
+			    "{\"schema\":1,\"time\":\"T\",\"event\":\"map_full\",\"severity\":\"violation\","
+			    "\"map\":\"flows\",\"max\":16,\"effect\":\"shared\"}");
 }
 
 static void test_stop_and_policy_bytes(void **state)
@@ -806,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_setns_bytes),
 		cmocka_unit_test(test_allowed_setns_bytes),
 		cmocka_unit_test(test_container_member),
+		cmocka_unit_test(test_moved_task_bytes),
 		cmocka_unit_test(test_hostile_comm_escaped),
 		cmocka_unit_test(test_invalid_utf8_repaired_and_kept),
 		cmocka_unit_test(test_unterminated_comm),
@@ -818,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_agent_stats_flow_bytes),
 		cmocka_unit_test(test_coalesced_setns_bytes),
 		cmocka_unit_test(test_rate_limited_bytes),
+		cmocka_unit_test(test_exemption_failed_and_map_full_bytes),
 		cmocka_unit_test(test_stop_and_policy_bytes),
 		cmocka_unit_test(test_container_registered_bytes),
 		cmocka_unit_test(test_container_objects_bytes),
