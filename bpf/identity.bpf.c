@@ -84,19 +84,21 @@ int BPF_PROG(nsg_identity_fork, struct task_struct *task, __u64 clone_flags)
 }
 
 /*
- * A task moved to another cgroup (the tracepoint fires after the move). The
- * host side entering a container's cgroup takes its identity; a container
- * task keeps its own, unless the move is deeper into its own container's
- * subtree and lands in a nested container.
+ * A task moved to another cgroup (the tracepoint fires after the move, for
+ * any hierarchy: the task's cgroup in the identity hierarchy is what
+ * counts). The host side entering a container's cgroup takes its identity;
+ * a container task keeps its own, unless the move is deeper into its own
+ * container's subtree and lands in a nested container.
  */
 SEC("tp_btf/cgroup_attach_task")
 int BPF_PROG(nsg_identity_move, struct cgroup *dst, const char *path, struct task_struct *task,
 	     bool threadgroup)
 {
 	struct nsg_container *known = bpf_task_storage_get(&identities, task, NULL, 0);
+	struct cgroup *now = nsg_task_cgroup(task);
 	struct nsg_container to;
 
-	nsg_cgroup_container(dst, &to);
+	nsg_cgroup_container(now, &to);
 	if (!to.is_container)
 		return 0;
 	if (!known) {
@@ -104,7 +106,7 @@ int BPF_PROG(nsg_identity_move, struct cgroup *dst, const char *path, struct tas
 		return 0;
 	}
 	if (!known->is_container || to.cgroup_id == known->cgroup_id ||
-	    !nsg_cgroup_within((__u64)dst, known->cgroup_id))
+	    !nsg_cgroup_within((__u64)now, known->cgroup_id))
 		return 0;
 	known->cgroup_id = to.cgroup_id;
 	__builtin_memcpy(known->id, to.id, sizeof(known->id));
@@ -129,11 +131,16 @@ int nsg_identity_seed(struct bpf_iter__task *ctx)
  * metadata). A full queue is counted; the agent's sweep catches those.
  */
 SEC("tp_btf/cgroup_rmdir")
-int BPF_PROG(nsg_identity_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+int BPF_PROG(nsg_identity_cgroup_rmdir, struct cgroup *dir, const char *path)
 {
+	/* A plain address: global functions take scalars, not BTF pointers. */
+	struct cgroup *cgrp = nsg_untrusted(dir);
 	struct nsg_removed_cgroup gone = { .cgroup_id = nsg_cgroup_id(cgrp) };
 	struct nsg_container c = {};
 
+	/* Ids are per hierarchy: another hierarchy's removal is not ours. */
+	if (BPF_CORE_READ(cgrp, root, hierarchy_id) != identity_hierarchy_id)
+		return 0;
 	bpf_map_delete_elem(&container_cache, &gone.cgroup_id);
 	bpf_map_delete_elem(&exempt_cgroups, &gone.cgroup_id);
 	if (!nsg_classify_cgroup((__u64)cgrp, &c))

@@ -44,6 +44,15 @@ static __always_inline struct cgroup *nsg_task_cgroup(struct task_struct *task)
 	return BPF_CORE_READ(css, cgroup);
 }
 
+/* The same address as a plain number (global functions take no BTF pointers). */
+static __always_inline void *nsg_untrusted(const void *p)
+{
+	void *copy = NULL;
+
+	bpf_probe_read_kernel(&copy, sizeof(copy), &p);
+	return copy;
+}
+
 static __always_inline __u64 nsg_cgroup_id(struct cgroup *cgrp)
 {
 	return BPF_CORE_READ(cgrp, kn, id);

@@ -208,6 +208,8 @@ const volatile __u32 host_ns_inum[NSG_NS_TYPES] __weak = {
 };
 /* v1 subsystem id whose hierarchy identifies containers; -1 = cgroup v2. */
 const volatile int cgroup_v1_subsys __weak = -1;
+/* That hierarchy's id (cgroup_root.hierarchy_id; 0 = v2): cgroup ids are per hierarchy. */
+const volatile int identity_hierarchy_id __weak = 0;
 /* Bytes waiting in the violations ring when its last event was reserved (metrics). */
 __u64 ring_avail_bytes __weak;
 /* Identities the kernel could not store, container removals the queue could not hold. */

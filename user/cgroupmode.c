@@ -35,8 +35,11 @@ static bool find_mount(const char *type, const char *option, char *dir, size_t l
 	return found;
 }
 
-/* /proc/cgroups lists controllers in subsystem-id order. */
-static int v1_subsys_id(const char *controller)
+/*
+ * /proc/cgroups lists controllers in subsystem-id order, each with the id
+ * of the hierarchy it is bound to (*hierarchy).
+ */
+static int v1_subsys_id(const char *controller, int *hierarchy)
 {
 	FILE *f = fopen("/proc/cgroups", "r");
 	char line[256];
@@ -46,11 +49,14 @@ static int v1_subsys_id(const char *controller)
 		return -1;
 	while (found < 0 && fgets(line, sizeof(line), f)) {
 		char name[64];
+		int h = 0;
 
-		if (line[0] == '#' || sscanf(line, "%63s", name) != 1)
+		if (line[0] == '#' || sscanf(line, "%63s %d", name, &h) < 1)
 			continue;
-		if (strcmp(name, controller) == 0)
+		if (strcmp(name, controller) == 0) {
 			found = ssid;
+			*hierarchy = h;
+		}
 		ssid++;
 	}
 	fclose(f);
@@ -68,7 +74,7 @@ int nsg_cgroup_mode_detect(struct nsg_cgroup_mode *m, char *err, size_t errlen)
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++) {
-		m->v1_ssid = v1_subsys_id(preferred[i]);
+		m->v1_ssid = v1_subsys_id(preferred[i], &m->hierarchy_id);
 		if (m->v1_ssid >= 0) {
 			snprintf(m->v1_controller, sizeof(m->v1_controller), "%s", preferred[i]);
 			find_mount("cgroup", preferred[i], m->mount, sizeof(m->mount));

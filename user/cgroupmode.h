@@ -12,6 +12,7 @@
 struct nsg_cgroup_mode {
 	bool v2;
 	int v1_ssid;                /* v1 subsystem id (kernel's enum) or -1 */
+	int hierarchy_id;           /* the kernel's id of the hierarchy: 0 for v2 */
 	char v1_controller[32];     /* its name in /proc/PID/cgroup */
 	char mount[256];            /* where that hierarchy is mounted */
 };

@@ -79,6 +79,16 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/*
+ * How long ago `then` was. The sweep reads the clock once; a CPU still
+ * flooding writes newer times meanwhile, and such a time is "just now", not
+ * an unsigned wrap-around to "ages ago".
+ */
+static uint64_t age(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* A kind the kernel no longer sees may leave: ten windows, and at least 10 s. */
 static uint64_t idle_ns(const struct nsg_flow *f)
 {
@@ -111,8 +121,8 @@ static void summarise_kind(struct nsg_flow *f, struct seen_kind *s,
 static bool kind_due(const struct nsg_flow *f, const struct seen_kind *s,
 		     const struct nsg_coalesce_val *v, uint64_t now, bool final)
 {
-	return final || now - v->last_ns >= NSG_FLOW_QUIET_NS ||
-	       now - s->summarised_at >= f->window_ns;
+	return final || age(now, v->last_ns) >= NSG_FLOW_QUIET_NS ||
+	       age(now, s->summarised_at) >= f->window_ns;
 }
 
 static void free_kind(void *p)
@@ -162,7 +172,7 @@ static void sweep_coalesce(struct nsg_flow *f, uint64_t now, bool final)
 		if (v.repeats > s->reported && kind_due(f, s, &v, now, final))
 			summarise_kind(f, s, &v, now);
 		else if (!final && v.repeats == s->reported && nretire < RETIRE_BATCH &&
-			 now - max_u64(v.last_ns, v.window_start_ns) >= idle_ns(f))
+			 age(now, max_u64(v.last_ns, v.window_start_ns)) >= idle_ns(f))
 			retire[nretire++] = cur;
 	}
 	for (size_t i = 0; i < nretire; i++)
@@ -194,8 +204,8 @@ static void check_container(struct nsg_flow *f, const struct nsg_flow_id *who, b
 		return;
 	if (!refused_since(s, v, &r))
 		return;
-	if (!final && now - v->last_limited_ns < NSG_FLOW_QUIET_NS &&
-	    now - s->summarised_at < max_u64(f->window_ns, NSG_FLOW_QUIET_NS))
+	if (!final && age(now, v->last_limited_ns) < NSG_FLOW_QUIET_NS &&
+	    age(now, s->summarised_at) < max_u64(f->window_ns, NSG_FLOW_QUIET_NS))
 		return;
 	r.overflow = overflow;
 	r.first_ns = s->bound_ns;

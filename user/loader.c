@@ -26,6 +26,7 @@ static void configure(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 	for (int t = 0; t < NSG_NS_TYPES; t++)
 		skel->rodata->host_ns_inum[t] = o->host->inum[t];
 	skel->rodata->cgroup_v1_subsys = o->cgroups->v2 ? -1 : o->cgroups->v1_ssid;
+	skel->rodata->identity_hierarchy_id = o->cgroups->v2 ? 0 : o->cgroups->hierarchy_id;
 	skel->rodata->enforce_tier = o->enforce ? o->tier : NSG_TIER_NONE;
 	configure_flow(skel, o);
 }

@@ -15,9 +15,12 @@ source "$ROOT/tests/integration/lib.sh"
 source "$ROOT/tests/lib/enforce_cases.sh"
 # shellcheck source=tests/evasion/cases.sh
 source "$ROOT/tests/evasion/cases.sh"
+# shellcheck source=tests/evasion/identity_cases.sh
+source "$ROOT/tests/evasion/identity_cases.sh"
 
 ENFORCE_TIER=signal
 host_suite_setup evasion pidfd_setns evade
 
 run_evasion_suite || FAILED=$((FAILED + 1))
+run_identity_suite || FAILED=$((FAILED + 1))
 finish_suite evasion

@@ -27,6 +27,11 @@
  *   nested-cgroup CGDIR NSFILE    open NSFILE, move into CGDIR/evade (made if
  *                                 missing; CGDIR must be a writable cgroup
  *                                 dir), print "cgroup=moved", setns(fd, 0)
+ *   exec-after-move CGROOT PATH [ARGS...]
+ *                                 write our pid into CGROOT/cgroup.procs (a
+ *                                 cgroup hierarchy's root, bound read-write
+ *                                 into the container), print "cgroup=moved",
+ *                                 execve PATH
  *   comm-setns HEXNAME NSFILE     comm := HEXNAME's bytes (1..15, via
  *                                 PR_SET_NAME; 00 ends it), setns(fd, 0)
  *
@@ -80,7 +85,7 @@ extern char **environ;
 
 static const char *subcommands =
 	"thread-setns|scm-send|scm-recv|setns-path|execveat|execveat-empty|fexecve|memfd|"
-	"clone3-exec|vfork-exec|clone3-setns|nested-pidns|nested-cgroup|comm-setns";
+	"clone3-exec|vfork-exec|clone3-setns|nested-pidns|nested-cgroup|exec-after-move|comm-setns";
 
 /* "WHAT=-1 errno=N (msg)" for the errno of the step that failed; returns 1. */
 static int fail(const char *what, int e)
@@ -455,23 +460,43 @@ static int cmd_nested_pidns(char **argv)
 
 /* --- who is calling: cgroup, comm --- */
 
-static int cmd_nested_cgroup(char **argv)
+/* Our pid into DIR/cgroup.procs: the move a container with a writable cgroupfs makes. */
+static int move_to_cgroup(const char *dir)
 {
-	char dir[PATH_MAX], procs[PATH_MAX + 16], pid[16];
-	int fd = open_or_fail(argv[1], O_RDONLY), cg, len;
+	char procs[PATH_MAX + 16], pid[16];
+	int cg, len;
 
-	if (fd < 0)
-		return 1;
-	snprintf(dir, sizeof(dir), "%s/evade", argv[0]);
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
 	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return fail("cgroup", errno);
 	if ((cg = open(procs, O_WRONLY | O_CLOEXEC)) < 0 || write(cg, pid, (size_t)len) != len)
 		return fail("cgroup", errno);
 	close(cg);
 	printf("cgroup=moved\n");
+	return 0;
+}
+
+static int cmd_nested_cgroup(char **argv)
+{
+	char dir[PATH_MAX];
+	int fd = open_or_fail(argv[1], O_RDONLY);
+
+	if (fd < 0)
+		return 1;
+	snprintf(dir, sizeof(dir), "%s/evade", argv[0]);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return fail("cgroup", errno);
+	if (move_to_cgroup(dir))
+		return 1;
 	return report_setns(fd, 0);
+}
+
+/* argv: CGROOT PATH ARGS...; exec_prepare() made argv[1..] the new program's. */
+static int cmd_exec_after_move(char **argv)
+{
+	if (move_to_cgroup(argv[0]))
+		return 1;
+	execv(exec_path, argv + 1);
+	return fail("exec", errno);
 }
 
 static int cmd_comm_setns(char **argv)
@@ -490,7 +515,7 @@ static int cmd_comm_setns(char **argv)
 static const struct command {
 	const char *name, *args;
 	int min_args, max_args; /* max -1: any number (exec ARGS) */
-	int exec;		/* PATH first: exec_prepare() it */
+	int exec;		/* PATH's position (1: first): exec_prepare() it; 0: none */
 	int (*run)(char **argv);
 } commands[] = {
 	{ "thread-setns", "NSFILE", 1, 1, 0, cmd_thread_setns },
@@ -506,13 +531,15 @@ static const struct command {
 	{ "clone3-setns", "NSFILE", 1, 1, 0, cmd_clone3_setns },
 	{ "nested-pidns", "NSFILE", 1, 1, 0, cmd_nested_pidns },
 	{ "nested-cgroup", "CGDIR NSFILE", 2, 2, 0, cmd_nested_cgroup },
+	{ "exec-after-move", "CGROOT PATH [ARGS...]", 2, -1, 2, cmd_exec_after_move },
 	{ "comm-setns", "HEXNAME NSFILE", 2, 2, 0, cmd_comm_setns },
 };
 
 static int run(const struct command *c, int n, char **argv)
 {
+	/* exec: 1 when PATH is the first argument, 2 when the second. */
 	if (n < c->min_args || (c->max_args >= 0 && n > c->max_args) ||
-	    (c->exec && exec_prepare(argv))) {
+	    (c->exec && exec_prepare(argv + c->exec - 1))) {
 		fprintf(stderr, "usage: evade %s %s\n", c->name, c->args);
 		return 2;
 	}
