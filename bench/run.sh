@@ -9,11 +9,16 @@
 #           and a full `runc run`; configurations interleaved round by round:
 #           baseline (no agent), nsguard audit, nsguard enforce, bpftrace
 #           (bench/nsguard.bt, same tracepoints), auditd (setns/unshare/clone rules)
-#   storm   one core calls setns() into the host IPC ns from a container as fast
-#           as it can: events/s to the sink, drops, agent CPU, delivery latency
+#   storms  a container floods setns() into the host IPC ns (bench/storm.sh;
+#           shape a: one process repeating one violation, b: several renaming
+#           themselves) while other host-IPC containers start: were theirs
+#           reported, how fast; the flood's delivered/coalesced/rate-limited/
+#           dropped against its calls; agent CPU. Plus the issue's own
+#           measurement (2,000,000 calls, 5 others, nsguard audit)
 #   footprint  RSS, BPF program sizes, map memory, start -> hooks attached
 #   vm      the micro-workloads in a QEMU VM on Debian's 6.1 kernel with BPF LSM
-#           (nsguard's lsm tier): baseline, audit, enforce
+#           (nsguard's lsm tier): baseline, audit, enforce; and an enforce
+#           storm there (denied setns retried in a loop, others blocked)
 #   serializer  the feed's JSON serializer alone, events/s on one core, against
 #           the previous Jansson path (bench/serializer.c)
 # Writes results.md, results.json, overhead.png (and raw/, the measurements)
@@ -25,7 +30,13 @@
 #   BENCH_CONFIGS=LIST  subset of "baseline audit enforce bpftrace auditd"
 #   BENCH_VM=0          skip the VM part; BENCH_VM_ROUNDS=N (default 6, quick 2)
 #   BENCH_MICRO=0       skip the micro-workloads
-#   BENCH_STORM=0       skip the storm; BENCH_STORM_CALLS=N (default 200000, quick 100000)
+#   BENCH_STORM=0       skip the storms; BENCH_STORM_CALLS=N calls per storm
+#                       (default 1000000, quick 300000); BENCH_STORM_OTHERS=N other
+#                       containers per storm (default 5, quick 3); BENCH_QUOTE_CALLS=N
+#                       for the issue's measurement (default 2000000, quick 500000);
+#                       BENCH_VM_STORM_CALLS=N in the VM (default 0: until its other
+#                       containers are done, which take seconds each under emulation);
+#                       BENCH_VM_STORM=0 skips the VM storm
 #   BENCH_SERIALIZER=0  skip the serializer micro-benchmark
 #   NSGUARD=PATH        the agent (default ./nsguard, built by `make`)
 #   BENCH_OUT=DIR       output folder (default bench/)
@@ -41,7 +52,10 @@ QUICK=${BENCH_QUICK:-0}
 if [[ $QUICK == 1 ]]; then
 	ROUNDS=${BENCH_ROUNDS:-3}
 	VM_ROUNDS=${BENCH_VM_ROUNDS:-2}
-	STORM_CALLS=${BENCH_STORM_CALLS:-100000}
+	STORM_CALLS=${BENCH_STORM_CALLS:-300000}
+	STORM_OTHERS=${BENCH_STORM_OTHERS:-3}
+	QUOTE_CALLS=${BENCH_QUOTE_CALLS:-500000}
+	VM_STORM_CALLS=${BENCH_VM_STORM_CALLS:-0}
 	# Iterations per cell: host task / container / runc runs.
 	HOST_COUNTS="getppid:300000 fork:300 exec:80 setns:150000 unshare:3000"
 	CTR_COUNTS="getppid:300000 fork:300 exec:80 setns:20000 unshare:2000"
@@ -50,7 +64,10 @@ if [[ $QUICK == 1 ]]; then
 else
 	ROUNDS=${BENCH_ROUNDS:-6}
 	VM_ROUNDS=${BENCH_VM_ROUNDS:-6}
-	STORM_CALLS=${BENCH_STORM_CALLS:-200000}
+	STORM_CALLS=${BENCH_STORM_CALLS:-1000000}
+	STORM_OTHERS=${BENCH_STORM_OTHERS:-5}
+	QUOTE_CALLS=${BENCH_QUOTE_CALLS:-2000000}
+	VM_STORM_CALLS=${BENCH_VM_STORM_CALLS:-0}
 	HOST_COUNTS="getppid:1000000 fork:1000 exec:250 setns:500000 unshare:10000"
 	CTR_COUNTS="getppid:1000000 fork:1000 exec:250 setns:50000 unshare:5000"
 	RUNC_COUNT=8
@@ -60,7 +77,7 @@ read -ra CONFIGS <<<"${BENCH_CONFIGS:-baseline audit enforce bpftrace auditd}"
 NSGUARD=${NSGUARD:-$ROOT/nsguard}
 OUT=${BENCH_OUT:-$BENCH}
 PY=/usr/bin/python3
-CPU=1 # workloads and the storm are pinned here; agents are left to the scheduler
+CPU=1 # workloads and the storms' floods are pinned here; agents are left to the scheduler
 REPS=5 # each cell's iterations run as REPS timed runs; the fastest counts
 
 WORK=$(mktemp -d /tmp/nsguard-bench.XXXXXX)
@@ -71,6 +88,9 @@ T_START=$SECONDS
 log() { printf 'bench: %s\n' "$*" >&2; }
 now_ns() { date +%s%N; }
 note() { printf '%s\n' "$*" >>"$RAW/notes.txt"; log "note: $*"; }
+
+# shellcheck source=bench/storm.sh
+source "$BENCH/storm.sh"
 
 # --- cleanup ----------------------------------------------------------------
 
@@ -106,6 +126,7 @@ audit_restore() {
 }
 
 cleanup() {
+	storm_stop_all
 	stop_agent
 	audit_restore
 	[[ -n $BPF_STATS_SAVED ]] && echo "$BPF_STATS_SAVED" >/proc/sys/kernel/bpf_stats_enabled 2>/dev/null
@@ -130,11 +151,21 @@ trap 'exit 143' TERM
 # shellcheck source=tests/lib/containers.sh
 source "$ROOT/tests/lib/containers.sh"
 
+# The storms' other containers run other1..otherN: copies of flood (`noop`),
+# one name each, because bpftrace and auditd know them by comm only.
+OTHERS_MAX=5
 build() {
+	local k
 	gcc -static -O2 -Wall -Wextra -Werror -o "$WORK/bin/workloads" "$BENCH/workloads.c" &&
-		gcc -O2 -Wall -Wextra -Werror -o "$WORK/bin/tailstat" "$BENCH/tailstat.c"
+		gcc -static -O2 -Wall -Wextra -Werror -o "$WORK/bin/pinrun" "$BENCH/pinrun.c" &&
+		gcc -O2 -Wall -Wextra -Werror -o "$WORK/bin/tailstat" "$BENCH/tailstat.c" &&
+		"$ROOT/tests/helpers/build.sh" "$WORK/helpers" >/dev/null || return 1
+	((STORM_OTHERS > OTHERS_MAX)) && OTHERS_MAX=$STORM_OTHERS
+	for ((k = 1; k <= OTHERS_MAX; k++)); do
+		cp "$WORK/helpers/flood" "$WORK/bin/other$k" || return 1
+	done
 }
-build || { log "cannot build bench/workloads.c or bench/tailstat.c"; exit 1; }
+build || { log "cannot build bench/*.c or tests/helpers"; exit 1; }
 WL=$WORK/bin/workloads
 cp "$WL" "$WORK/bin/wlmix"
 TAILSTAT=$WORK/bin/tailstat
@@ -346,6 +377,14 @@ record() {
 		printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s, c, r, x, $1, $3, $4 }' >>"$RAW/micro.tsv"
 }
 
+proc_cpu_ticks() { # PID... -> utime+stime summed (clock ticks)
+	local p s=0
+	for p in "$@"; do
+		s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$s"
+}
+
 # CPU the configuration's own processes spend (agent, bpftrace, auditd with
 # kauditd) while a part of the cell runs: appended to agentcpu.tsv.
 cfg_pids() {
@@ -439,75 +478,58 @@ print("\t".join(str(s[k]) for k in ("probed_ms","loaded_ms","attached_ms")), end
 	log "start-up (quiet): $(cut -f3 "$RAW/attach.tsv" | paste -sd' ') ms to attached"
 }
 
-# --- storm --------------------------------------------------------------------
+# --- storms -------------------------------------------------------------------
 
-proc_cpu_ticks() { # PID... -> utime+stime summed (clock ticks)
-	local p s=0
-	for p in "$@"; do
-		s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
-	done
-	echo "$s"
-}
-
-# NAME CFG HOOKCOST [AGENT ARGS...]: one storm against one configuration; with
-# HOOKCOST=1 the per-program cost is measured afterwards in the same session.
+# NAME CFG SHAPE CALLS OTHERS HOOKCOST [AGENT ARGS...]: one storm (bench/storm.sh)
+# against one configuration; with HOOKCOST=1 the per-program cost is measured
+# afterwards in the same session. Appends a line to storm.jsonl.
 storm_one() {
-	local name=$1 cfg=$2 hookcost=$3 id mode sub1 sub2 lost0=0 lost1=0 c0 c1 t0 t1 pids
-	local lat=$WORK/storm-$name.lat wl=$WORK/storm-$name.wl kaudit drops=null ts_pid
-	shift 3
+	local name=$1 cfg=$2 shape=$3 calls=$4 n=$5 hookcost=$6 dir=$WORK/storm/$1 rc=0 drops=""
+	local extra=()
+	shift 6
 	start_config "$cfg" "storm-$name" "$@" || { note "storm $name: $cfg did not start"; return 1; }
 	case $cfg in
-	audit | enforce) mode=nsguard sub1='"event":"setns"' sub2='"comm":"workloads"' ;;
-	bpftrace) mode=mono sub1=' setns ' sub2='comm=workloads ' ;;
-	auditd) mode=audit sub1='syscall=308 ' sub2='comm="workloads"'
-		lost0=$(auditctl -s | awk '$1 == "lost" {print $2}') ;;
+	baseline) STORM_KIND=none STORM_PIDS="" ;;
+	audit | enforce) STORM_KIND=nsguard STORM_PIDS=$AGENT_PID
+		extra=(tier=signal "mode=$cfg") ;;
+	bpftrace) STORM_KIND=bpftrace STORM_PIDS=$AGENT_PID ;;
+	auditd) STORM_KIND=auditd STORM_PIDS="$AGENT_PID $(pgrep -x kauditd | head -1)" ;;
 	esac
-	"$TAILSTAT" -m "$mode" -s "$sub1" -s "$sub2" -n "$STORM_CALLS" -i 5000 -o "$lat" "$FEED" &
-	ts_pid=$!
-	pids=$AGENT_PID
-	kaudit=$(pgrep -x kauditd | head -1)
-	[[ $cfg == auditd && -n $kaudit ]] && pids="$pids $kaudit"
-	# shellcheck disable=SC2086
-	c0=$(proc_cpu_ticks $pids)
-	t0=$(now_ns)
-	id=$(ctr_new_id)
-	# The container shares the host PID namespace (to reach the helper's
-	# /proc entry) and has CAP_SYS_ADMIN; every call is a violation.
-	ctr_run_fg runc "$id" "/nsguard-bench/$id" hostpid,caps -- /usr/local/bin/workloads -c $CPU -W \
-		-n "/proc/$HELPER_PID/ns/ipc" "setns:$STORM_CALLS" >"$wl" 2>>"$WORK/workloads.err"
-	wait "$ts_pid"
-	t1=$(now_ns)
-	# shellcheck disable=SC2086
-	c1=$(proc_cpu_ticks $pids)
-	[[ $cfg == auditd ]] && lost1=$(auditctl -s | awk '$1 == "lost" {print $2}')
+	[[ $name == issue-quote ]] && extra+=(quote=1)
+	storm_drive "$dir" "$name" "$shape" "$calls" "$n" ||
+		{ rc=1; note "storm $name did not run as planned (see the log); its row is what was measured"; }
 	snapshot_footprint "storm-$name"
 	[[ $hookcost == 1 ]] && hook_cost "$cfg"
 	stop_config "$cfg"
-	case $cfg in
-	audit | enforce)
-		drops=$(grep '"agent_stats"' "$FEED" | tail -1 |
-			$PY -c 'import json,sys; print(json.load(sys.stdin)["drops"]["setns"])' 2>/dev/null || echo null) ;;
-	bpftrace)
-		drops=$(cat "$FEED" "$AGENT_ERR" | awk '/Lost [0-9]+ events/ {
-			for (i = 1; i < NF; i++) if ($i == "Lost") s += $(i + 1) } END { print s + 0 }') ;;
-	auditd)
-		drops=$((lost1 - lost0)) ;;
-	esac
-	$PY "$BENCH/storm_summary.py" "$name" "$cfg" "$STORM_CALLS" "$wl" "$lat" "$drops" "$t0" "$t1" \
-		"$c0" "$c1" "$(getconf CLK_TCK)" "$FEED" "$sub1" "$sub2" >>"$RAW/storm.jsonl"
-	log "storm $name: $(tail -1 "$RAW/storm.jsonl")"
+	# bpftrace says what its perf buffers lost on its own output, at exit.
+	[[ $cfg == bpftrace ]] && drops=$(cat "$FEED" "$AGENT_ERR" | awk '/Lost [0-9]+ events/ {
+		for (i = 1; i < NF; i++) if ($i == "Lost") s += $(i + 1) } END { print s + 0 }')
+	storm_summarise "$dir" "$name" "$cfg" "$shape" "$calls" "drops=$drops" "${extra[@]}" \
+		>>"$RAW/storm.jsonl" || { note "storm $name: no summary"; return 1; }
+	log "storm $name: $(tail -1 "$RAW/storm.jsonl" | cut -c1-400)"
+	return "$rc"
 }
 
+# Both shapes against every configuration that reports the others' start,
+# then the issue's own measurement: 2,000,000 calls, 5 others, audit mode.
 run_storms() {
 	local c
 	for c in "${RUN_CONFIGS[@]}"; do
 		case $c in
-		audit) storm_one nsguard-audit audit 1
-			storm_one nsguard-audit-ring64M audit 0 --ring-size 64M ;;
-		bpftrace) storm_one bpftrace bpftrace 1 ;;
-		auditd) storm_one auditd auditd 0 ;;
+		# The flood alone, no other containers: what each sink costs it.
+		baseline) storm_one baseline-a baseline a "$STORM_CALLS" 0 0
+			storm_one baseline-b baseline b "$STORM_CALLS" 0 0 ;;
+		audit) storm_one nsguard-audit-a audit a "$STORM_CALLS" "$STORM_OTHERS" 1
+			storm_one nsguard-audit-b audit b "$STORM_CALLS" "$STORM_OTHERS" 0 ;;
+		bpftrace) storm_one bpftrace-a bpftrace a "$STORM_CALLS" "$STORM_OTHERS" 1
+			storm_one bpftrace-b bpftrace b "$STORM_CALLS" "$STORM_OTHERS" 0 ;;
+		auditd) storm_one auditd-a auditd a "$STORM_CALLS" "$STORM_OTHERS" 0
+			storm_one auditd-b auditd b "$STORM_CALLS" "$STORM_OTHERS" 0 ;;
 		esac
 	done
+	if [[ " ${RUN_CONFIGS[*]} " == *" audit "* ]]; then
+		storm_one issue-quote audit a "$QUOTE_CALLS" 5 0
+	fi
 }
 
 # --- per-hook cost (kernel.bpf_stats_enabled) -----------------------------------
@@ -535,11 +557,16 @@ run_vm() {
 		note "vm: qemu-system-x86_64 not installed; VM part skipped"
 		return 0
 	fi
+	# The agent, the workloads and what the storm needs (bench/storm.sh).
 	mkdir -p "$stage" && cp "$NSGUARD" "$stage/nsguard" && cp "$WL" "$stage/workloads" &&
-		cp "$BENCH/hookcost.py" "$stage/" || return 1
+		cp "$BENCH/hookcost.py" "$BENCH/storm.sh" "$BENCH/storm_summary.py" \
+			"$ROOT/tests/lib/containers.sh" "$WORK/helpers/flood" "$WORK/bin/pinrun" \
+			"$TAILSTAT" "$WORK"/bin/other[0-9]* "$stage/" || return 1
 	# The guest covers /tmp with tmpfs: the stage travels with --file.
 	(cd / && "$ROOT/tests/vm/run-vm.sh" --quiet --lsm lockdown,capability,bpf --timeout 900 \
 		--file "$stage" --env "BENCH_VM_ROUNDS=$VM_ROUNDS" --env "BENCH_VM_COUNTS=$VM_COUNTS" \
+		--env "BENCH_VM_STORM_CALLS=$VM_STORM_CALLS" --env "BENCH_STORM_OTHERS=$STORM_OTHERS" \
+		--env "BENCH_VM_STORM=${BENCH_VM_STORM:-1}" \
 		"$BENCH/vm-job.sh" "$res") || rc=$?
 	sed 's/^/    /' "$res/output.log" >&2 2>/dev/null
 	# Which accelerator ran the VM (tests/vm/accel.sh chose it): the results say so.
@@ -548,6 +575,7 @@ run_vm() {
 	cat "$res/out/startup.tsv" >>"$RAW/startup.tsv" 2>/dev/null
 	cp "$res"/out/agent_start-*.json "$RAW/" 2>/dev/null
 	cat "$res/out/hookcost.jsonl" >>"$RAW/hookcost.jsonl" 2>/dev/null
+	cat "$res/out/storm.jsonl" >>"$RAW/storm.jsonl" 2>/dev/null
 	if [[ $rc -ne 0 ]]; then
 		note "vm: the VM job exited $rc (see the log above); VM rows may be incomplete"
 	fi
@@ -568,7 +596,9 @@ log "configurations: ${RUN_CONFIGS[*]}; $ROUNDS host rounds$([[ $QUICK == 1 ]] &
 machine_info
 audit_prepare
 write_audit_conf
-export CTR_EXTRA_BINS="$WL $WORK/bin/wlmix"
+CTR_EXTRA_BINS="$WL $WORK/bin/wlmix $WORK/helpers/flood $WORK/bin/pinrun"
+for ((k = 1; k <= OTHERS_MAX; k++)); do CTR_EXTRA_BINS+=" $WORK/bin/other$k"; done
+export CTR_EXTRA_BINS
 ctr_setup "$WORK/ctr" || { log "ctr_setup failed"; exit 1; }
 ROOT_CGID=$(ctr_cgroup_id /) || exit 1
 TICK_CG=$(_ctr_unified_root)/nsguard-bench-tick
@@ -577,6 +607,8 @@ prepare_runc || { log "runc bundle does not run"; exit 1; }
 # A host process whose IPC namespace the storm targets (PID 1's may be unreadable).
 sleep 100000 &
 HELPER_PID=$!
+STORM_TARGET=/proc/$HELPER_PID/ns/ipc
+STORM_CPU=$CPU
 
 if [[ ${BENCH_SERIALIZER:-1} == 1 ]]; then
 	run_serializer
@@ -596,6 +628,7 @@ if [[ ${BENCH_VM:-1} == 1 ]]; then
 fi
 echo "$((SECONDS - T_START))" >"$RAW/duration_s"
 printf '%s\n' "quick=$QUICK" "clk_tck=$(getconf CLK_TCK)" "rounds=$ROUNDS" "vm_rounds=$VM_ROUNDS" "storm_calls=$STORM_CALLS" \
+	"storm_others=$STORM_OTHERS" "storm_workers=$STORM_WORKERS" "quote_calls=$QUOTE_CALLS" "vm_storm_calls=$VM_STORM_CALLS" \
 	"host_counts=$HOST_COUNTS" "container_counts=$CTR_COUNTS" "runc_count=$RUNC_COUNT" \
 	"vm_counts=$VM_COUNTS" >"$RAW/params.txt"
 # The raw measurements go with the results: `bench/report.py bench/raw bench`

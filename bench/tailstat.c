@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tailstat -m MODE -s SUBSTR [-s SUBSTR...] [-n EXPECT] [-i IDLE_MS] [-o JSON_OUT] FILE
+ * tailstat -m MODE -s SUBSTR [-s SUBSTR...] [-k KEY...] [-n EXPECT] [-i IDLE_MS]
+ *          [-t LIMIT_MS] [-o JSON_OUT] FILE
  *
  * Follows FILE as an event sink writes it (inotify, like `tail -F` or a log
  * shipper) and, for every complete line containing every SUBSTR, measures the
@@ -12,10 +13,18 @@
  *            (bpftrace's nsecs, bpf_ktime_get_ns())                     vs CLOCK_MONOTONIC
  *   audit    msg=audit(SECONDS.MILLIS:SERIAL) (auditd; 1 ms resolution)  vs CLOCK_REALTIME
  *
- * Stops after EXPECT matching lines, after IDLE_MS without new data once
- * something matched (default 3000), or on SIGINT/SIGTERM. Prints one JSON
- * object: count, latency percentiles in microseconds, and the first/last
- * event timestamps and arrival times (ns, in the MODE's clock).
+ * With -k (repeatable, up to 64 keys), each KEY is followed on its own as
+ * well: the first matching line that also contains KEY gives that key's
+ * latency (the storm's other containers: one key each, their container ID or
+ * comm), and the follower stops once every key was seen.
+ *
+ * Stops after EXPECT matching lines, once every KEY was seen, after IDLE_MS
+ * without new data once something matched (default 3000; 0: never), after
+ * LIMIT_MS in all (a bounded wait; default none), or on SIGINT/SIGTERM.
+ * Prints one JSON object: count, latency percentiles in microseconds, the
+ * first/last event timestamps and arrival times (ns, in the MODE's clock),
+ * and with -k "keys": [{"key", "found", "ts_ns", "arrival_ns",
+ * "latency_us"}] in the order given.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -83,12 +92,66 @@ static long long line_ts(enum mode m, const char *line)
 	}
 }
 
+#define MAX_KEYS 64
+
+/* A key followed on its own: its first matching line. */
+struct key {
+	const char *key;
+	long long ts, arrival; /* 0: not seen yet */
+};
+
+/* Records the line against the first key it contains that was not seen yet. */
+static int note_keys(struct key *k, int nkey, const char *line, long long ts, long long now)
+{
+	for (int i = 0; i < nkey; i++)
+		if (!k[i].arrival && strstr(line, k[i].key)) {
+			k[i].ts = ts;
+			k[i].arrival = now;
+			return 1;
+		}
+	return 0;
+}
+
+static int keys_all_seen(const struct key *k, int nkey)
+{
+	for (int i = 0; i < nkey; i++)
+		if (!k[i].arrival)
+			return 0;
+	return 1;
+}
+
+static void print_keys(FILE *out, const struct key *k, int nkey)
+{
+	fprintf(out, ",\"keys\":[");
+	for (int i = 0; i < nkey; i++) {
+		fprintf(out, "%s{\"key\":\"", i ? "," : "");
+		/* Keys are IDs and comms: escape only what JSON must. */
+		for (const char *c = k[i].key; *c; c++)
+			if (*c == '"' || *c == '\\')
+				fprintf(out, "\\%c", *c);
+			else if ((unsigned char)*c >= 0x20)
+				fputc(*c, out);
+		if (k[i].arrival)
+			fprintf(out, "\",\"found\":true,\"ts_ns\":%lld,\"arrival_ns\":%lld,\"latency_us\":%.1f}",
+				k[i].ts, k[i].arrival, (double)(k[i].arrival - k[i].ts) / 1000.0);
+		else
+			fprintf(out, "\",\"found\":false}");
+	}
+	fprintf(out, "]");
+}
+
 static int matches(const char *line, const char *const *sub, int nsub)
 {
 	for (int i = 0; i < nsub; i++)
 		if (!strstr(line, sub[i]))
 			return 0;
 	return 1;
+}
+
+/* A bounded wait: LIMIT_MS (0: none) since STARTED (CLOCK_MONOTONIC) passed. */
+static int past_limit(long long started, long limit_ms)
+{
+	return limit_ms && clock_ns(CLOCK_MONOTONIC) - started >= limit_ms * 1000000LL;
 }
 
 static int cmp_ll(const void *a, const void *b)
@@ -112,8 +175,10 @@ int main(int argc, char **argv)
 {
 	enum mode m = M_NSGUARD;
 	const char *sub[8], *out_path = NULL;
-	int nsub = 0;
-	long expect = 0, idle_ms = 3000;
+	struct key keys[MAX_KEYS] = { { 0 } };
+	int nsub = 0, nkey = 0;
+	long expect = 0, idle_ms = 3000, limit_ms = 0;
+	long long started = clock_ns(CLOCK_MONOTONIC);
 	long long *lat = NULL, first_ts = 0, last_ts = 0, first_arr = 0, last_arr = 0;
 	size_t n = 0, cap = 0, len = 0, bufsz = 1 << 20;
 	char *buf = malloc(bufsz);
@@ -121,7 +186,7 @@ int main(int argc, char **argv)
 	clockid_t clk = CLOCK_REALTIME;
 	FILE *out = stdout;
 
-	while ((opt = getopt(argc, argv, "m:s:n:i:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:s:k:n:i:t:o:")) != -1) {
 		switch (opt) {
 		case 'm':
 			m = !strcmp(optarg, "mono") ? M_MONO : !strcmp(optarg, "audit") ? M_AUDIT : M_NSGUARD;
@@ -131,7 +196,13 @@ int main(int argc, char **argv)
 				goto usage;
 			sub[nsub++] = optarg;
 			break;
+		case 'k':
+			if (nkey == MAX_KEYS)
+				goto usage;
+			keys[nkey++].key = optarg;
+			break;
 		case 'n': expect = atol(optarg); break;
+		case 't': limit_ms = atol(optarg); break;
 		case 'i': idle_ms = atol(optarg); break;
 		case 'o': out_path = optarg; break;
 		default: goto usage;
@@ -139,8 +210,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc - 1 || !nsub || !buf) {
 usage:
-		fprintf(stderr, "usage: tailstat -m nsguard|mono|audit -s SUBSTR [-s SUBSTR...] [-n EXPECT] "
-				"[-i IDLE_MS] [-o OUT] FILE\n");
+		fprintf(stderr, "usage: tailstat -m nsguard|mono|audit -s SUBSTR [-s SUBSTR...] [-k KEY...] "
+				"[-n EXPECT] [-i IDLE_MS] [-t LIMIT_MS] [-o OUT] FILE\n");
 		return 2;
 	}
 	if (m == M_MONO)
@@ -148,7 +219,8 @@ usage:
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	in = inotify_init1(IN_CLOEXEC);
-	while (!stop && (fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0)
+	while (!stop && !past_limit(started, limit_ms) &&
+	       (fd = open(argv[optind], O_RDONLY | O_CLOEXEC)) < 0)
 		usleep(1000);
 	if (fd < 0 || in < 0 || inotify_add_watch(in, argv[optind], IN_MODIFY) < 0) {
 		perror(argv[optind]);
@@ -180,6 +252,7 @@ usage:
 					}
 					last_ts = ts;
 					last_arr = now;
+					note_keys(keys, nkey, p, ts, now);
 				}
 				p = nl + 1;
 			}
@@ -189,20 +262,29 @@ usage:
 				len = 0; /* a line longer than the buffer: skip it */
 			if (expect && (long)n >= expect)
 				break;
+			if (nkey && keys_all_seen(keys, nkey))
+				break;
+			if (past_limit(started, limit_ms))
+				break;
 			continue;
 		}
 		if (k < 0 && errno != EINTR)
 			break;
-		if (stop)
+		if (stop || past_limit(started, limit_ms))
 			break;
 		{
 			struct pollfd pfd = { .fd = in, .events = POLLIN };
-			int r = poll(&pfd, 1, n ? (int)idle_ms : 1000);
+			int wait = n && idle_ms ? (int)idle_ms : 1000;
+			int r;
 			char ev[4096];
 
+			/* Wake up in time for the limit. */
+			if (limit_ms && wait > 100)
+				wait = 100;
+			r = poll(&pfd, 1, wait);
 			if (r > 0)
 				(void)!read(in, ev, sizeof(ev));
-			else if (r == 0 && n)
+			else if (r == 0 && n && idle_ms && wait == idle_ms)
 				break;
 		}
 	}
@@ -214,8 +296,11 @@ usage:
 	fprintf(out,
 		"{\"count\":%zu,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,"
 		"\"first_ts_ns\":%lld,\"last_ts_ns\":%lld,\"first_arrival_ns\":%lld,"
-		"\"last_arrival_ns\":%lld}\n",
+		"\"last_arrival_ns\":%lld",
 		n, pct_us(lat, n, 0.50), pct_us(lat, n, 0.90), pct_us(lat, n, 0.99),
 		n ? (double)lat[n - 1] / 1000.0 : 0.0, first_ts, last_ts, first_arr, last_arr);
+	if (nkey)
+		print_keys(out, keys, nkey);
+	fprintf(out, "}\n");
 	return 0;
 }

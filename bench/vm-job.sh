@@ -2,11 +2,14 @@
 # vm-job.sh — guest side of the benchmark's VM part (bench/run.sh boots it
 # through tests/vm/run-vm.sh with bpf in lsm=, so nsguard runs its `lsm`
 # tier). Runs the micro-workloads interleaved, round by round, with no agent,
-# nsguard audit and nsguard enforce, and writes to $VM_OUT:
+# nsguard audit and nsguard enforce, then an enforce storm (bench/storm.sh,
+# shape a: a denied setns retried in a loop while other host-IPC containers
+# start, each of them blocked), and writes to $VM_OUT:
 #   micro.tsv       vm CONFIG ROUND host WORKLOAD WALL_NS CPU_NS (per operation)
 #   startup.tsv     vm CONFIG ROUND MS_TO_AGENT_START RSS_KB
 #   agent_start-CONFIG.json   the agent's first line (tier, detection)
 #   hookcost.jsonl  run count and mean run time of every program (bpf_stats)
+#   storm.jsonl     the storm's line (storm_summary.py)
 # Software emulation (TCG) stretches absolute times: only ratios are used.
 set -uo pipefail
 
@@ -15,10 +18,22 @@ NSGUARD=$STAGE/nsguard
 WORKLOADS=$STAGE/workloads
 ROUNDS=${BENCH_VM_ROUNDS:-3}
 COUNTS=${BENCH_VM_COUNTS:-getppid:200000 fork:300 exec:150 setns:50000 unshare:1000}
+STORM_CALLS=${BENCH_VM_STORM_CALLS:-0} # 0: until the other containers are done
+STORM_OTHERS=${BENCH_STORM_OTHERS:-3}
 CONFIGS=(baseline audit enforce)
 OUT=${VM_OUT:?}
 WORK=$(mktemp -d /tmp/nsguard-bench-vm.XXXXXX)
 AGENT=""
+HELPER=""
+FEED=$WORK/feed.json
+# What bench/storm.sh needs.
+BENCH=$STAGE
+PY=/usr/bin/python3
+TAILSTAT=$STAGE/tailstat
+# shellcheck source=tests/lib/containers.sh
+source "$STAGE/containers.sh"
+# shellcheck source=bench/storm.sh
+source "$STAGE/storm.sh"
 
 stop_agent() {
 	[[ -n $AGENT ]] || return 0
@@ -26,13 +41,20 @@ stop_agent() {
 	wait "$AGENT" 2>/dev/null
 	AGENT=""
 }
-trap stop_agent EXIT
+
+cleanup() {
+	storm_stop_all
+	stop_agent
+	[[ -n $HELPER ]] && kill "$HELPER" 2>/dev/null && wait "$HELPER" 2>/dev/null
+	ctr_teardown
+}
+trap cleanup EXIT
 
 now_ns() { date +%s%N; }
 
 # CONFIG ROUND: starts the agent (none for baseline) and waits for agent_start.
 start_config() {
-	local cfg=$1 round=$2 feed=$WORK/feed.json t0 deadline
+	local cfg=$1 round=$2 feed=$FEED t0 deadline
 	[[ $cfg == baseline ]] && return 0
 	rm -f "$feed"
 	t0=$(now_ns)
@@ -49,7 +71,7 @@ start_config() {
 		fi
 		sleep 0.01
 	done
-	[[ $round == hookcost ]] && return 0
+	[[ $round == hookcost || $round == storm ]] && return 0
 	printf 'vm\t%s\t%s\t%d\t%s\n' "$cfg" "$round" $((($(now_ns) - t0) / 1000000)) \
 		"$(awk '/^VmRSS/ {print $2}' "/proc/$AGENT/status")" >>"$OUT/startup.tsv"
 	[[ -f $OUT/agent_start-$cfg.json ]] || grep -m1 '"agent_start"' "$feed" >"$OUT/agent_start-$cfg.json"
@@ -90,6 +112,30 @@ for cfg in audit enforce; do
 	echo 0 >/proc/sys/kernel/bpf_stats_enabled
 	stop_agent
 done
+# The enforce storm: every setns of the flood is denied (EPERM) and retried;
+# every other container is blocked. Same fields as the host's storms.
+run_storm() {
+	local k
+	local bins="$STAGE/flood $STAGE/pinrun"
+	for ((k = 1; k <= STORM_OTHERS; k++)); do bins+=" $STAGE/other$k"; done
+	CTR_EXTRA_BINS=$bins ctr_setup "$WORK/ctr" || return 1
+	sleep 3600 &
+	HELPER=$!
+	STORM_KIND=nsguard STORM_TARGET=/proc/$HELPER/ns/ipc STORM_CPU=1
+	start_config enforce storm || return 1
+	STORM_PIDS=$AGENT
+	storm_drive "$WORK/storm" vm-enforce-a a "$STORM_CALLS" "$STORM_OTHERS" ||
+		echo "vm-bench: the storm did not run as planned" >&2
+	stop_agent
+	storm_summarise "$WORK/storm" vm-enforce-a enforce a "$STORM_CALLS" tier=lsm mode=enforce \
+		>>"$OUT/storm.jsonl" || return 1
+	echo "vm-bench: storm: $(cut -c1-300 "$OUT/storm.jsonl")"
+}
+if [[ ${BENCH_VM_STORM:-1} == 1 ]]; then
+	run_storm || { echo "vm-bench: storm failed" >&2; status=1; }
+fi
+cleanup
+trap - EXIT
 rm -rf "$WORK"
 echo "vm-bench: done (status $status)"
 exit "$status"
