@@ -290,6 +290,82 @@ with open(sys.argv[2], "w") as out:
 	[[ ! -e $sock ]] || { log "socket left behind"; return 1; }
 }
 
+# --- Bounded state: containers that end leave the agent (issue 12) ---------
+
+# AGENT ID NS: a host-PID container registered through AGENT's hook, in
+# Kubernetes namespace NS, that says it started; sets RUN_*.
+run_hooked_via() {
+	CTR_CONFIG_JQ=$(cri_bundle_jq "$3" "node-exporter-$RANDOM" "$WORK/$1.hook") \
+		run_capture ctr_run_fg runc "$2" "$(kube_cg "$2")" hostpid -- echo started
+}
+
+# AGENT FILTER: the state object of the first agent_stats after now matching FILTER.
+wait_state() {
+	local mark ev
+	mark=$(date -u +%Y-%m-%dT%H:%M:%S)
+	ev=$(wait_event "$1" ".event == \"agent_stats\" and .time >= \"$mark\" and ($2)" 30) || return 1
+	jq -c .state <<<"$ev"
+}
+
+# Five times --max-containers allowlisted containers start and end one after
+# another: each starts and is allowed, and afterwards the registry, the
+# kernel's tables and the cached metadata are back where they began.
+t_churn_state_bounded() {
+	local agent=churn max=8 n=40 base warm end i id ev
+	agent_start "$agent" --policy "$HOOK_POLICY" --max-containers $max --stats-interval 1 || return 1
+	base=$(wait_state "$agent" true) || return 1
+	for ((i = 1; i <= n; i++)); do
+		id=$(ctr_new_id)
+		run_hooked_via "$agent" "$id" monitoring
+		[[ $RUN_RC -eq 0 && $RUN_OUT == *started* ]] ||
+			{ log "start $i of $n: exit $RUN_RC: $RUN_OUT"; agent_stop "$agent"; return 1; }
+		ev=$(wait_event "$agent" ".event == \"host_ns_exec\" and .container_id == \"$id\"") &&
+			expect_json "$ev" '.verdict == "allowed"' || { log "start $i of $n"; agent_stop "$agent"; return 1; }
+		((i == max)) && warm=$(wait_state "$agent" true)
+	done
+	end=$(wait_state "$agent" ".state.registry == $(jq .registry <<<"$base") and
+		.state.exempt_cgroups == $(jq .exempt_cgroups <<<"$base") and
+		.state.flows == $(jq .flows <<<"$base") and .state.metadata == $(jq .metadata <<<"$base")") ||
+		{ log "state never went back to $base"; agent_stop "$agent"; return 1; }
+	agent_stop "$agent" || return 1
+	log "state at start: $base"
+	log "after $max starts: $warm"
+	log "after $n starts: $end"
+	[[ $(count_events "$agent" '.event == "exemption_failed" or .event == "map_full"') -eq 0 ]] ||
+		{ log "a table filled up although every container ended"; return 1; }
+	expect_json "$end" ".forgotten >= $n and .identities_lost == 0 and .removals_lost == 0 and
+		.rss_kb <= $(jq .rss_kb <<<"$warm") + 4096"
+}
+
+# The tables full of running allowlisted containers: the next one is
+# reported (exemption_failed), never exempted by mistake nor stopped
+# silently; once one ends, the next one gets its place.
+t_full_table_reported() {
+	local agent=full max=4 ids=() i id r0 ev
+	agent_start "$agent" --policy "$HOOK_POLICY" --max-containers $max --stats-interval 1 || return 1
+	r0=$(wait_state "$agent" true | jq .registry) || return 1
+	for ((i = r0; i < max; i++)); do
+		id=$(ctr_new_id)
+		CTR_CONFIG_JQ=$(cri_bundle_jq monitoring "node-exporter-$i" "$WORK/$agent.hook") \
+			ctr_run runc "$id" "$(kube_cg "$id")" hostpid -- sleep 60 || { agent_stop "$agent"; return 1; }
+		ids+=("$id")
+	done
+	id=$(ctr_new_id)
+	run_hooked_via "$agent" "$id" monitoring
+	ev=$(wait_event "$agent" ".event == \"exemption_failed\" and .container_id == \"$id\"") &&
+		expect_json "$ev" '.allowed_ns == ["pid"] and (.reason | test("full"))' &&
+		ev=$(wait_event "$agent" ".event == \"host_ns_exec\" and .container_id == \"$id\"") &&
+		expect_json "$ev" '.verdict == "killed"' && [[ $RUN_RC -ne 0 ]] ||
+		{ log "over the limit: exit $RUN_RC"; for i in "${ids[@]}"; do ctr_rm runc "$i"; done; agent_stop "$agent"; return 1; }
+	ctr_rm runc "${ids[0]}"
+	id=$(ctr_new_id)
+	wait_state "$agent" ".state.registry < $max" >/dev/null &&
+		run_hooked_via "$agent" "$id" monitoring
+	for i in "${ids[@]:1}"; do ctr_rm runc "$i"; done
+	agent_stop "$agent" || return 1
+	[[ $RUN_RC -eq 0 && $RUN_OUT == *started* ]] || { log "after one ended: exit $RUN_RC $RUN_OUT"; return 1; }
+}
+
 run_production_suite() {
 	check "policy: --check-policy, file:line:col errors, nothing loaded" t_check_policy
 	start_hook_agent || return 1
@@ -299,6 +375,10 @@ run_production_suite() {
 	check "hook: 50 consecutive allowlisted starts, no race" t_hook_50_starts_no_race
 	check "policy: SIGHUP reload, bad policy kept out, mode change refused" t_reload
 	agent_stop hookagent || FAILED=$((FAILED + 1))
+	check "state: 5x --max-containers allowlisted starts, state back at its start" \
+		t_churn_state_bounded
+	check "state: full tables: the next allowlisted container reported, then room again" \
+		t_full_table_reported
 	check "hook: agent absent fails open (reported later) or closed" t_hook_fail_open_then_reported
 	check "policy: executable allowlist" t_exe_allowlist
 	check "policy: start-up scan honours the allowlist" t_startup_scan_honours_policy
