@@ -355,7 +355,7 @@ t_full_table_reported() {
 	ev=$(wait_event "$agent" ".event == \"exemption_failed\" and .container_id == \"$id\"") &&
 		expect_json "$ev" '.allowed_ns == ["pid"] and (.reason | test("full"))' &&
 		ev=$(wait_event "$agent" ".event == \"host_ns_exec\" and .container_id == \"$id\"") &&
-		expect_json "$ev" '.verdict == "killed"' && [[ $RUN_RC -ne 0 ]] ||
+		expect_json "$ev" ".verdict == \"$(want_verdict)\"" && [[ $RUN_RC -ne 0 ]] ||
 		{ log "over the limit: exit $RUN_RC"; for i in "${ids[@]}"; do ctr_rm runc "$i"; done; agent_stop "$agent"; return 1; }
 	ctr_rm runc "${ids[0]}"
 	id=$(ctr_new_id)

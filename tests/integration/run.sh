@@ -280,6 +280,6 @@ check "S6 start-up scan and nsguard scan" t_startup_scan_and_scan_command
 check "stop detaches, --host-ns-pid" t_stop_detaches_everything
 check "bad input: one line, exit 2" t_bad_input
 ENFORCE_TIER=signal run_enforcement_suite || FAILED=$((FAILED + 1))
-run_production_suite || FAILED=$((FAILED + 1))
+ENFORCE_TIER=signal run_production_suite || FAILED=$((FAILED + 1))
 
 finish_suite integration

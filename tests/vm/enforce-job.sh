@@ -24,6 +24,8 @@ source "$ROOT/tests/integration/production_cases.sh"
 source "$ROOT/tests/evasion/cases.sh"
 # shellcheck source=tests/lib/flood_cases.sh
 source "$ROOT/tests/lib/flood_cases.sh"
+# shellcheck source=tests/evasion/identity_cases.sh
+source "$ROOT/tests/evasion/identity_cases.sh"
 
 WORK=$(mktemp -d /tmp/nsguard-vm.XXXXXX)
 case ,${VM_LSM:-}, in
@@ -68,6 +70,8 @@ agent_stop detect || FAILED=$((FAILED + 1))
 
 run_enforcement_suite || FAILED=$((FAILED + 1))
 run_evasion_suite || FAILED=$((FAILED + 1))
+# runc 1.1 cannot `exec` in this guest (above): crun's exec sessions instead.
+IDENTITY_EXEC_RUNTIME=crun run_identity_suite || FAILED=$((FAILED + 1))
 
 # The OCI hook exemption on this tier: the allowlisted container starts,
 # another one is stopped the tier's way (EPERM on lsm, SIGKILL on signal).
@@ -89,6 +93,10 @@ HOOK_BIN=$ROOT/nsguard-oci-hook
 if start_hook_agent; then
 	check "$ENFORCE_TIER: OCI hook allowlist" t_vm_hook
 	agent_stop hookagent || FAILED=$((FAILED + 1))
+	check "$ENFORCE_TIER: state: 5x --max-containers allowlisted starts, state back at its start" \
+		t_churn_state_bounded
+	check "$ENFORCE_TIER: state: full tables: the next allowlisted container reported" \
+		t_full_table_reported
 else
 	FAILED=$((FAILED + 1))
 fi
