@@ -132,6 +132,12 @@ int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen)
 			 p->kernel_release);
 		return -1;
 	}
+	/* Container identity is kept per task (bpf/identity.bpf.h): no fallback that a move escapes. */
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
+		snprintf(err, errlen, "kernel %s has no BPF task storage, which keeps each task's "
+			 "container identity (needs Linux 5.11 or later)", p->kernel_release);
+		return -1;
+	}
 	ensure_mounted(p, "tracefs", "/sys/kernel/tracing", TRACEFS_MAGIC);
 	ensure_mounted(p, "securityfs", "/sys/kernel/security", SECURITYFS_MAGIC);
 	ensure_mounted(p, "bpf", "/sys/fs/bpf", BPF_FS_MAGIC);

@@ -96,6 +96,26 @@ t_hostipc_moves_out_then_execs() {
 	expect_json "$ev" ".verdict == \"$(want_verdict)\" and .cgroup_id == $(stat -c %i "$root")"
 }
 
+# AGENT: a nested runtime (Docker-in-Docker, kind): a container makes a
+# container cgroup under its own and moves a task there. Deeper in its own
+# subtree, the inner container's identity is taken — today's innermost-ID rule.
+t_nested_container() {
+	local agent=$1 root id inner ev
+	root=$(identity_root "$agent") || return 1
+	id=$(ctr_new_id)
+	inner=$(ctr_new_id)
+	CTR_CONFIG_JQ=$(escape_mounts_jq "$root") run_capture ctr_run_fg runc "$id" \
+		"$(own_cgroup "$id")" caps,hostcgroup -- sh -c \
+		"mkdir /hostcg$(own_cgroup "$id")/$inner &&
+		 echo \$\$ >/hostcg$(own_cgroup "$id")/$inner/cgroup.procs &&
+		 exec $EVADE setns-path /hostipc ipc"
+	# The inner cgroup is the test's: gone with its parent, or removed here.
+	rmdir "$root$(own_cgroup "$id")/$inner" "$root$(own_cgroup "$id")" 2>/dev/null
+	expect_stopped "a task of a nested container" || return 1
+	ev=$(expect_setns_event "$agent" "$inner") || return 1
+	expect_json "$ev" '.container_cgroup_id == .cgroup_id and (has("cgroup") | not)'
+}
+
 # AGENT: a host task joins the host IPC namespace (from its own): untouched.
 t_host_setns_untouched() {
 	local agent=$1 pf=$WORK/host-setns.pid n
@@ -151,6 +171,8 @@ run_identity_suite() {
 		t_allowlisted_itself_allowed "$agent" "$allowed"
 	check "$ENFORCE_TIER identity: host-IPC container leaves its cgroup, then execs" \
 		t_hostipc_moves_out_then_execs "$agent"
+	check "$ENFORCE_TIER identity: nested runtime: a task moved into an inner container is that one" \
+		t_nested_container "$agent"
 	check "$ENFORCE_TIER identity: a host task's setns is untouched" t_host_setns_untouched "$agent"
 	check "$ENFORCE_TIER identity: an exec session is its container" \
 		t_exec_session_identity "$agent" "${IDENTITY_EXEC_RUNTIME:-runc}"
