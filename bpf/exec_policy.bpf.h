@@ -22,12 +22,16 @@
 static __always_inline int nsg_is_runtime_bootstrap(struct task_struct *task)
 {
 	struct task_struct *parent = task->real_parent; /* a BTF pointer: identities are task storage */
-	struct nsg_container pc;
+	struct nsg_scratch *room;
+	__u32 zero = 0;
 
 	if (BPF_CORE_READ(task, nsproxy, mnt_ns) != BPF_CORE_READ(parent, nsproxy, mnt_ns))
 		return 0;
-	nsg_task_container(parent, &pc);
-	return !pc.is_container;
+	room = bpf_map_lookup_elem(&scratch, &zero);
+	if (!room)
+		return 0;
+	nsg_task_container(parent, &room->parent);
+	return !room->parent.is_container;
 }
 
 /*

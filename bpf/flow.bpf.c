@@ -112,20 +112,26 @@ static __always_inline int nsg_flow_same(const struct nsg_flow_id *a, const stru
 
 /*
  * The key arrives as a pointer to the caller's memory, which 6.1's helpers
- * do not take as a map key: the functions work on a copy on their own stack.
+ * do not take as a map key: the functions work on a copy in the per-CPU
+ * scratch (not their stack: 6.1 counts it together with the caller's).
  */
 __noinline int nsg_flow_admit(struct nsg_coalesce_key *key, struct nsg_flow_id *origin, __u32 cls)
 {
 	__u64 now = bpf_ktime_get_boot_ns();
 	int coalescing = cls == NSG_CLASS_VIOLATION && coalesce_window_ns;
-	struct nsg_coalesce_key copy, *k = &copy;
 	struct nsg_flow_stats *s, *budget;
-	struct nsg_flow_id payer;
+	struct nsg_flow_id *payer;
+	struct nsg_coalesce_key *k;
+	struct nsg_scratch *room;
+	__u32 zero = 0;
 
-	if (!key || !origin)
+	room = bpf_map_lookup_elem(&scratch, &zero);
+	if (!key || !origin || !room)
 		return 1;
-	copy = *key;
-	payer = *origin;
+	room->flow_key = *key;
+	room->flow_payer = *origin;
+	k = &room->flow_key;
+	payer = &room->flow_payer;
 	s = nsg_flow_stats_of(&k->who);
 	if (!s)
 		return 1;
@@ -134,7 +140,7 @@ __noinline int nsg_flow_admit(struct nsg_coalesce_key *key, struct nsg_flow_id *
 		return 0;
 	}
 	/* Host tasks have no budget: the threat is a container, and host root is trusted. */
-	budget = payer.id[0] && !nsg_flow_same(&payer, &k->who) ? nsg_flow_stats_of(&payer) : s;
+	budget = payer->id[0] && !nsg_flow_same(payer, &k->who) ? nsg_flow_stats_of(payer) : s;
 	if (k->who.id[0] && budget && !nsg_flow_budget(&budget->tat[cls & 1], now)) {
 		nsg_flow_add(s, cls, k->type, NSG_FLOW_RATE_LIMITED);
 		if (!s->first_limited_ns)
@@ -149,13 +155,15 @@ __noinline int nsg_flow_admit(struct nsg_coalesce_key *key, struct nsg_flow_id *
 
 __noinline int nsg_flow_count(struct nsg_coalesce_key *key, __u32 cls, __u32 outcome)
 {
-	struct nsg_flow_id who;
+	struct nsg_scratch *room;
 	struct nsg_flow_stats *s;
+	__u32 zero = 0;
 
-	if (!key)
+	room = bpf_map_lookup_elem(&scratch, &zero);
+	if (!key || !room)
 		return 0;
-	who = key->who;
-	s = nsg_flow_stats_of(&who);
+	room->flow_who = key->who;
+	s = nsg_flow_stats_of(&room->flow_who);
 	if (s)
 		nsg_flow_add(s, cls, key->type, outcome);
 	return 0;

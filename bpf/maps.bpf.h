@@ -95,10 +95,18 @@ struct nsg_container_cache_map {
 	__type(value, struct nsg_container);
 };
 
+/*
+ * Per-CPU room for what would not fit a program's 512-byte stack (6.1's
+ * verifier adds a caller's and a global function's stacks together).
+ */
 struct nsg_scratch {
 	char cgname[NSG_CGNAME_MAX];
 	char exe[NSG_EXE_LEN]; /* zero-padded key for exempt_exes */
 	__u32 event_class;     /* see nsg_event_reserve() */
+	struct nsg_container parent;   /* exec_policy.bpf.h: the exec's parent */
+	struct nsg_coalesce_key flow_key; /* flow.bpf.c: the caller's key, as a map key */
+	struct nsg_flow_id flow_who;      /* ... and the entries events are charged to */
+	struct nsg_flow_id flow_payer;
 };
 
 struct nsg_scratch_map {

@@ -235,6 +235,8 @@ static void emit_agent_stats(struct agent *a)
 	}
 	nsg_feed_agent_stats(nsg_sink_line(&a->sink), &s);
 	nsg_sink_commit(&a->sink);
+	if (s.flow)
+		nsg_flow_told(&a->flow);
 	free(per);
 	nsg_sink_flush(&a->sink);
 	drop_total = d.by_class[NSG_CLASS_VIOLATION] + d.by_class[NSG_CLASS_INFO];

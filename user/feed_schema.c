@@ -504,6 +504,8 @@ static void container_counts_object(struct nsg_jsonw *w, const struct nsg_flow_c
 {
 	nsg_jsonw_object_begin(w);
 	flow_who_members(w, &c->who, c->overflow, NULL);
+	if (c->ended)
+		nsg_jsonw_kv_bool(w, "ended", true);
 	class_type_members(w, c);
 	nsg_jsonw_object_end(w);
 }

@@ -242,6 +242,32 @@ static void for_each_container(struct nsg_flow *f,
 		fn(arg, &none, true, &v);
 }
 
+static bool anything_held_back(const struct nsg_flow_stats *v);
+
+/* A departed container's final counts wait for the next agent_stats. */
+static void remember_departed(struct nsg_flow *f, const struct nsg_flow_id *who,
+			      const struct nsg_flow_stats *v)
+{
+	struct nsg_flow_counts *d;
+
+	if (!f->departed && !(f->departed = calloc(NSG_FLOW_DEPARTED_MAX, sizeof(*f->departed))))
+		return;
+	if (f->ndeparted == NSG_FLOW_DEPARTED_MAX) {
+		memmove(f->departed, f->departed + 1, (f->ndeparted - 1) * sizeof(*f->departed));
+		f->ndeparted--;
+	}
+	d = &f->departed[f->ndeparted++];
+	memset(d, 0, sizeof(*d));
+	d->who = *who;
+	d->ended = true;
+	memcpy(d->n, v->n, sizeof(d->n));
+}
+
+void nsg_flow_told(struct nsg_flow *f)
+{
+	f->ndeparted = 0;
+}
+
 void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t now)
 {
 	struct seen_container probe = { .who = *who }, **slot;
@@ -255,6 +281,8 @@ void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t
 		for (int t = 1; t < NSG_EV_MAX; t++)
 			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
 				f->retired[c][t][o] += v.n[c][t][o];
+	if (anything_held_back(&v))
+		remember_departed(f, who, &v);
 	slot = tfind(&probe, &f->limited_seen, cmp_container);
 	if (slot) {
 		struct seen_container *s = *slot;
@@ -372,18 +400,8 @@ static bool held_queued(const struct nsg_flow_stats *v)
 	return false;
 }
 
-static void read_one_container(void *arg, const struct nsg_flow_id *who, bool overflow,
-			       const struct nsg_flow_stats *v)
+static void append_listed(struct read_arg *a, const struct nsg_flow_counts *c)
 {
-	struct read_arg *a = arg;
-	struct nsg_flow_counts *c;
-
-	for (int k = 0; k < NSG_CLASSES; k++)
-		for (int t = 1; t < NSG_EV_MAX; t++)
-			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
-				a->totals->n[k][t][o] += v->n[k][t][o];
-	if (!a->cap || a->err || !anything_held_back(v))
-		return;
 	if (a->n == a->cap) {
 		struct nsg_flow_counts *grown = realloc(a->per, 2 * a->cap * sizeof(*grown));
 
@@ -394,10 +412,26 @@ static void read_one_container(void *arg, const struct nsg_flow_id *who, bool ov
 		a->per = grown;
 		a->cap *= 2;
 	}
-	c = &a->per[a->n++];
-	c->who = *who;
-	c->overflow = overflow;
-	memcpy(c->n, v->n, sizeof(c->n));
+	a->per[a->n++] = *c;
+}
+
+static void read_one_container(void *arg, const struct nsg_flow_id *who, bool overflow,
+			       const struct nsg_flow_stats *v)
+{
+	struct read_arg *a = arg;
+	struct nsg_flow_counts c;
+
+	for (int k = 0; k < NSG_CLASSES; k++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
+				a->totals->n[k][t][o] += v->n[k][t][o];
+	if (!a->cap || a->err || !anything_held_back(v))
+		return;
+	memset(&c, 0, sizeof(c));
+	c.who = *who;
+	c.overflow = overflow;
+	memcpy(c.n, v->n, sizeof(c.n));
+	append_listed(a, &c);
 }
 
 static uint64_t held_back(const struct nsg_flow_counts *c)
@@ -432,6 +466,8 @@ int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
 	}
 	if (f->skel)
 		for_each_container(f, read_one_container, &a);
+	for (size_t i = 0; per && !a.err && i < f->ndeparted; i++)
+		append_listed(&a, &f->departed[i]);
 	if (a.err) {
 		free(a.per);
 		return a.err;
@@ -463,6 +499,9 @@ void nsg_flow_free(struct nsg_flow *f)
 {
 	tdestroy(f->coalesce_seen, free_kind);
 	tdestroy(f->limited_seen, free);
+	free(f->departed);
+	f->departed = NULL;
+	f->ndeparted = 0;
 	f->coalesce_seen = NULL;
 	f->limited_seen = NULL;
 }

@@ -24,6 +24,7 @@ struct nsguard_bpf;
 
 #define NSG_FLOW_QUIET_NS 250000000ULL
 #define NSG_FLOW_IDLE_MIN_NS 10000000000ULL
+#define NSG_FLOW_DEPARTED_MAX 1024
 
 /* One `coalesced` summary: `repeats` happened in (first_ns, last_ns]. */
 struct nsg_coalesced {
@@ -55,6 +56,7 @@ struct nsg_flow_sink {
 struct nsg_flow_counts {
 	struct nsg_flow_id who;
 	bool overflow;
+	bool ended;    /* the container's cgroup is gone: these are its final counts */
 	uint64_t n[NSG_CLASSES][NSG_EV_MAX][NSG_FLOW_OUTCOMES];
 };
 
@@ -66,6 +68,13 @@ struct nsg_flow {
 	void *limited_seen;         /* ... per container */
 	/* Outcomes of containers whose entry left the kernel: totals never go back. */
 	uint64_t retired[NSG_CLASSES][NSG_EV_MAX][NSG_FLOW_OUTCOMES];
+	/*
+	 * Final counts of containers that ended with events held back, until the
+	 * next agent_stats has told them (nsg_flow_told); the oldest beyond
+	 * NSG_FLOW_DEPARTED_MAX only in the totals.
+	 */
+	struct nsg_flow_counts *departed;
+	size_t ndeparted;
 	uint64_t summaries_coalesced, summaries_rate_limited;
 };
 
@@ -93,6 +102,8 @@ void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t
 int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
 		  struct nsg_flow_counts **per, size_t *nper);
 void nsg_flow_free(struct nsg_flow *f);
+/* agent_stats has listed the departed containers: they need not be again. */
+void nsg_flow_told(struct nsg_flow *f);
 /* The flows table had no room: containers beyond it count in the overflow entry. */
 bool nsg_flow_overflowing(struct nsg_flow *f);
 /* Violation kinds the kernel's coalescing table had no room for, so far. */

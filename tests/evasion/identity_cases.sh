@@ -126,15 +126,25 @@ t_host_setns_untouched() {
 	[[ $n -eq 0 ]] || { log "$n events for a host task's setns"; return 1; }
 }
 
-# AGENT RUNTIME: `RUNTIME exec` into a running container is that container.
+# AGENT HOW: an exec session entering a running container is that
+# container. HOW: runc or crun (their `exec`), or join: what they do, by
+# hand — a host process writes itself into the container's cgroup, then acts
+# (for guests where the runtimes' exec cannot run).
 t_exec_session_identity() {
-	local agent=$1 rt=$2 id ev
+	local agent=$1 how=$2 rt=runc id ev root
 	id=$(ctr_new_id)
+	[[ $how == join ]] || rt=$how
 	CTR_CONFIG_JQ=$(hostipc_mount_jq) ctr_run "$rt" "$id" "$(own_cgroup "$id")" caps -- sleep 60 ||
 		return 1
-	run_capture ctr_exec "$rt" "$id" --caps -- "$EVADE" setns-path /hostipc ipc
+	if [[ $how == join ]]; then
+		root=$(identity_root "$agent") || { ctr_rm "$rt" "$id"; return 1; }
+		run_capture sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" setns-path "$3" ipc' sh \
+			"$root$(own_cgroup "$id")" "$HELPERS/evade" /proc/"$HOST_HELPER"/ns/ipc
+	else
+		run_capture ctr_exec "$rt" "$id" --caps -- "$EVADE" setns-path /hostipc ipc
+	fi
 	ctr_rm "$rt" "$id"
-	expect_stopped "$rt exec session's setns" || return 1
+	expect_stopped "$how exec session's setns" || return 1
 	ev=$(expect_setns_event "$agent" "$id") || return 1
 	expect_json "$ev" '.container_cgroup_id == .cgroup_id and (has("cgroup") | not)'
 }
