@@ -145,6 +145,8 @@ static int seed_identities(struct nsguard_bpf *skel, char *err, size_t errlen)
 		close(fd);
 	}
 	bpf_link__destroy(link);
+	/* Its work is done: no program of ours stays loaded that is not a hook. */
+	bpf_program__unload(skel->progs.nsg_identity_seed);
 	if (rc)
 		snprintf(err, errlen, "cannot run the identity iterator: %s", strerror(-rc));
 	return rc;

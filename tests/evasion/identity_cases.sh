@@ -46,32 +46,27 @@ expect_moved_setns() {
 	printf '%s\n' "$ev"
 }
 
-# AGENT: a container moves itself into the root cgroup, then setns().
-t_moved_to_root() {
-	local agent=$1 root id ev
+# AGENT DEST: a container moves itself into the cgroup DEST (relative to the
+# hierarchy's root; empty: the root), then setns()es into the host IPC
+# namespace: stopped, and on the record as its own; prints the event.
+moved_then_setns() {
+	local agent=$1 dest=$2 root id
 	root=$(identity_root "$agent") || return 1
 	id=$(ctr_new_id)
 	CTR_CONFIG_JQ=$(escape_mounts_jq "$root") run_capture ctr_run_fg runc "$id" \
 		"$(own_cgroup "$id")" caps,hostcgroup -- sh -c \
-		"echo \$\$ >/hostcg/cgroup.procs && exec $EVADE setns-path /hostipc ipc"
-	expect_stopped "moved to the root cgroup, then setns" || return 1
-	ev=$(expect_moved_setns "$agent" "$id" "$(stat -c %i "$root")") || return 1
-	expect_json "$ev" '.cgroup == "/"'
+		"echo \$\$ >/hostcg$dest/cgroup.procs && exec $EVADE setns-path /hostipc ipc"
+	expect_stopped "moved into ${dest:-the root cgroup}, then setns" || return 1
+	expect_moved_setns "$agent" "$id" "$(stat -c %i "$root$dest")"
 }
 
-# AGENT ALLOWLISTED_ID: a container moves itself into the cgroup of an
-# allowlisted one (ALLOWLISTED_ID, running), then setns(): not allowed.
-t_moved_into_allowlisted() {
-	local agent=$1 allowed=$2 root id
-	root=$(identity_root "$agent") || return 1
-	id=$(ctr_new_id)
-	CTR_CONFIG_JQ=$(escape_mounts_jq "$root") run_capture ctr_run_fg runc "$id" \
-		"$(own_cgroup "$id")" caps,hostcgroup -- sh -c \
-		"echo \$\$ >/hostcg$(own_cgroup "$allowed")/cgroup.procs &&
-		 exec $EVADE setns-path /hostipc ipc"
-	expect_stopped "moved into an allowlisted container's cgroup, then setns" || return 1
-	expect_moved_setns "$agent" "$id" "$(stat -c %i "$root$(own_cgroup "$allowed")")" >/dev/null
+t_moved_to_root() {
+	local ev
+	ev=$(moved_then_setns "$1" "") && expect_json "$ev" '.cgroup == "/"'
 }
+
+# AGENT ALLOWLISTED_ID: into the cgroup of a running allowlisted container: not allowed.
+t_moved_into_allowlisted() { moved_then_setns "$1" "$(own_cgroup "$2")" >/dev/null; }
 
 # AGENT ID: the allowlisted container itself (waiting for /go in its root)
 # does the same setns: allowed. Without this, "not allowed" proves nothing.
