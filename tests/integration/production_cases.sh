@@ -315,7 +315,8 @@ wait_state() {
 # another: each starts and is allowed, and afterwards the registry, the
 # kernel's tables and the cached metadata are back where they began.
 t_churn_state_bounded() {
-	local agent=churn max=8 n=40 base warm end i id ev
+	local agent=churn max=${1:-8} n base warm end i id ev
+	n=$((5 * max))
 	write_hook_policy "$WORK/$agent.yaml" &&
 		agent_start "$agent" --policy "$WORK/$agent.yaml" --max-containers $max --stats-interval 1 ||
 		return 1
