@@ -30,10 +30,16 @@ ACCEL_PROBE_TIMEOUT=${NSGUARD_VM_PROBE_TIMEOUT:-10}
 # guest-init.sh powers off with 42; isa-debug-exit makes that qemu status (42 << 1) | 1.
 ACCEL_PROBE_STATUS=85
 
+# TCG runs both vCPUs in one host thread: with one thread per vCPU (MTTCG),
+# qemu sometimes keeps running a stale translation of kernel text another
+# vCPU has just patched (a tracepoint's static branch, while a BPF program
+# attaches), and both vCPUs spin at that instruction for good (seen here:
+# soft lockups at syscall_trace_enter). One thread is ~1.4x slower and
+# never does that.
 accel_args() {
 	case $1 in
 	kvm) echo "-accel kvm -cpu host" ;;
-	tcg) echo "-accel tcg,thread=multi" ;;
+	tcg) echo "-accel tcg,thread=single" ;;
 	esac
 }
 
