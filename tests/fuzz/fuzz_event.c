@@ -11,9 +11,9 @@
  * Three things the kernel side guarantees are kept, or the checks would fire
  * on records it cannot write: a container record's ID is 64 lowercase hex
  * (the classifier only copies such IDs), the boot-clock timestamp is below
- * 2^60 ns (36 years of uptime), and the cgroup ID (a kernfs node ID,
- * counted up from 1) is below 2^63, where Jansson, like most readers, can
- * hold it (the writer prints any uint64 exactly).
+ * 2^60 ns (36 years of uptime), and the cgroup IDs (kernfs node IDs,
+ * counted up from 1) are below 2^63, where Jansson, like most readers, can
+ * hold them (the writer prints any uint64 exactly).
  *
  * Checked, for the kernel event: the line is exactly one line, valid UTF-8,
  * parses with Jansson as one object without duplicate keys; the README's
@@ -184,6 +184,13 @@ static void check_kernel_fields(const json_t *o, const struct nsg_event *e)
 			   json_integer_value(json_object_get(o, "uid")) == e->uid,
 		   "integer fields");
 	FUZZ_CHECK(json_is_integer(json_object_get(o, "cgroup_id")), "cgroup_id");
+	if (e->is_container && e->container_cgroup_id)
+		FUZZ_CHECK(json_integer_value(json_object_get(o, "container_cgroup_id")) ==
+				   (json_int_t)e->container_cgroup_id,
+			   "container_cgroup_id");
+	else
+		FUZZ_CHECK(json_is_null(json_object_get(o, "container_cgroup_id")),
+			   "container_cgroup_id not null");
 	if (e->is_container)
 		FUZZ_CHECK(json_string_length(json_object_get(o, "container_id")) == 64,
 			   "container_id");
@@ -398,6 +405,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&e, data, size < sizeof(e) ? size : sizeof(e));
 	e.ts_boot_ns &= (1ULL << 60) - 1;
 	e.cgroup_id &= INT64_MAX;
+	e.container_cgroup_id &= INT64_MAX;
 	if (e.is_container)
 		for (int i = 0; i < NSG_CONTAINER_ID_LEN; i++)
 			e.container_id[i] = "0123456789abcdef"[(unsigned char)e.container_id[i] & 15];
