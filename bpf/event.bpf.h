@@ -54,7 +54,7 @@ static __always_inline struct nsg_event *nsg_event_reserve(__u32 type, __u32 cls
 	}
 	if (e)
 		return e;
-	slot = NSG_DROP_SLOT(cls & 1, type & (NSG_EV_MAX - 1));
+	slot = NSG_DROP_SLOT(cls & 1, NSG_EV_INDEX(type));
 	lost = bpf_map_lookup_elem(&drops, &slot);
 	if (lost)
 		*lost += 1;

@@ -38,7 +38,7 @@ static __always_inline struct nsg_flow_stats *nsg_flow_stats_of(const struct nsg
 static __always_inline void nsg_flow_add(struct nsg_flow_stats *s, __u32 cls, __u32 type,
 					 __u32 outcome)
 {
-	__sync_fetch_and_add(&s->n[cls & 1][type & (NSG_EV_MAX - 1)][outcome & 3], 1);
+	__sync_fetch_and_add(&s->n[cls & 1][NSG_EV_INDEX(type)][outcome & 3], 1);
 }
 
 /*

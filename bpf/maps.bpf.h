@@ -10,6 +10,7 @@
 #include "nsguard.h"
 #include "container_id.h"
 #include "flow.h"
+#include "identity.h"
 
 #define NSG_CGROUP_WALK_MAX 16
 
@@ -23,21 +24,6 @@
 #endif
 #define NSG_PENDING_MAX 16384
 #define NSG_CONTAINER_CACHE_MAX 8192
-
-/*
- * Who a task is (identity.bpf.h): a container's, or the host's. For a cgroup
- * (container_cache) it is what the cgroup's name and its ancestors' say; for
- * a task (task storage `identities`) it is decided once, when the task enters
- * a container's cgroup from the host side, and kept wherever it moves.
- */
-struct nsg_container {
-	__u32 is_container;
-	__u32 pad;
-	__u64 cgroup_id; /* the cgroup named by the ID: where exemptions are kept */
-	char id[NSG_CONTAINER_ID_LEN + 1];
-	/* The outermost container (nested runtimes): whose budget events spend. */
-	struct nsg_flow_id origin;
-};
 
 /* A setns() seen at syscall entry, completed at exit. */
 struct nsg_pending_setns {

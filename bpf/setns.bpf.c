@@ -10,33 +10,8 @@
 #include "nsinfo.bpf.h"
 #include "event.bpf.h"
 #include "enforce.bpf.h"
+#include "files.bpf.h"
 #include <bpf/bpf_tracing.h>
-
-#define NSFS_MAGIC 0x6e736673
-#define PIDFS_MAGIC 0x50494446          /* 6.9+: pidfds live on pidfs */
-#define ANON_INODE_FS_MAGIC 0x09041934  /* before 6.9: anon inode "[pidfd]" */
-
-static __always_inline struct file *nsg_fd_file(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-
-	if (fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	bpf_core_read(&file, sizeof(file), &fds[fd]);
-	return file;
-}
-
-static __always_inline int nsg_is_anon_pidfd(struct file *file)
-{
-	const unsigned char *name = BPF_CORE_READ(file, f_path.dentry, d_name.name);
-	char buf[8] = {};
-
-	bpf_probe_read_kernel(buf, sizeof(buf), name);
-	return buf[0] == '[' && buf[1] == 'p' && buf[2] == 'i' && buf[3] == 'd' &&
-	       buf[4] == 'f' && buf[5] == 'd' && buf[6] == ']' && buf[7] == '\0';
-}
 
 static __always_inline void nsg_target_from_nsfs(struct file *file,
 						 struct nsg_setns_info *info)
@@ -49,24 +24,6 @@ static __always_inline void nsg_target_from_nsfs(struct file *file,
 		return;
 	info->target_mask = NSG_BIT(type);
 	info->target_inum[type & (NSG_NS_TYPES - 1)] = BPF_CORE_READ(ns, inum);
-}
-
-/* First task attached to a struct pid (pid_task(pid, PIDTYPE_PID)). */
-static __always_inline struct task_struct *nsg_pid_task(struct pid *pid)
-{
-	struct hlist_node *first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
-
-	if (!first)
-		return NULL;
-	return (void *)first - bpf_core_field_offset(struct task_struct, pid_links);
-}
-
-/* pidfs keeps the struct pid in the inode; the older anon-inode pidfd in the file. */
-static __always_inline struct pid *nsg_pidfd_pid(struct file *file, unsigned long magic)
-{
-	if (magic == PIDFS_MAGIC)
-		return BPF_CORE_READ(file, f_inode, i_private);
-	return BPF_CORE_READ(file, private_data);
 }
 
 static __always_inline void nsg_target_from_pidfd(struct file *file, unsigned long magic,

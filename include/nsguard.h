@@ -60,8 +60,12 @@ enum nsg_event_type {
 	NSG_EV_HOST_NS_EXEC = 1,
 	NSG_EV_SETNS,
 	NSG_EV_NS_CREATE,
+	NSG_EV_TAMPER, /* an attempt on nsguard itself (self_protect.bpf.c) */
 	NSG_EV_MAX, /* kernel-side event types end here */
 };
+
+/* An event type as an array index: out-of-range types count as 0 (unused). */
+#define NSG_EV_INDEX(t) ((t) < NSG_EV_MAX ? (t) : 0)
 
 enum nsg_verdict {
 	NSG_VERDICT_ALERT = 0,
@@ -109,6 +113,54 @@ struct nsg_create_info {
 	__u32 new_inum[NSG_NS_TYPES];
 };
 
+/* What a `tamper` event's caller tried (the kernel hook that saw it). */
+enum nsg_tamper_op {
+	NSG_TAMPER_BPF = 1, /* obtain one of nsguard's BPF objects: cmd is the bpf() command */
+	NSG_TAMPER_SIGNAL,  /* signal the agent: cmd is the signal */
+	NSG_TAMPER_PTRACE,  /* attach to the agent (ptrace, process_vm_*, pidfd_getfd, /proc/PID/mem) */
+};
+
+/* Kinds of object in `self_objs` and in a `tamper` event. */
+enum nsg_obj_kind {
+	NSG_OBJ_MAP = 1,
+	NSG_OBJ_PROG,
+	NSG_OBJ_LINK,
+	NSG_OBJ_AGENT, /* the agent process itself: obj_id is its pid */
+};
+
+#define NSG_OBJ_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
+
+struct nsg_tamper_info {
+	__u32 op;       /* enum nsg_tamper_op */
+	__u32 cmd;      /* bpf command, signal number or ptrace access mode */
+	__u32 obj_kind; /* enum nsg_obj_kind */
+	__u32 obj_id;   /* BPF object ID, or the agent's pid */
+	char obj_name[NSG_OBJ_NAME_LEN];
+};
+
+/* Map `self_objs`: nsguard's own BPF objects, written by the agent. */
+struct nsg_self_obj_key {
+	__u32 kind; /* enum nsg_obj_kind */
+	__u32 id;
+};
+
+struct nsg_self_obj {
+	char name[NSG_OBJ_NAME_LEN];
+};
+
+#define NSG_SELF_OBJS_MAX 256
+
+#define NSG_AGENT_TIDS 8
+
+/* Map `self_cfg`: who the agent is; zero until the agent has said. */
+struct nsg_self_cfg {
+	__u32 agent_tgid;        /* in the initial PID namespace; 0: unknown */
+	__u32 agent_tids[NSG_AGENT_TIDS]; /* its threads (ptrace names threads) */
+	__u32 pad;
+	__u64 agent_start_ticks; /* its start time, clock ticks after boot (/proc/PID/stat) */
+	__u64 agent_container;   /* the identity cgroup of the agent's own container; 0: host */
+};
+
 struct nsg_event {
 	__u64 ts_boot_ns;    /* bpf_ktime_get_boot_ns() */
 	__u64 cgroup_id;
@@ -131,6 +183,7 @@ struct nsg_event {
 	union {
 		struct nsg_setns_info setns;
 		struct nsg_create_info create;
+		struct nsg_tamper_info tamper;
 	};
 	/*
 	 * Exec events only: the path given to execve. Last, so that the other

@@ -413,12 +413,14 @@ static int poll_until_stopped(struct agent *a)
 		if (reload_requested) {
 			reload_requested = 0;
 			nsg_agent_reload_policy(a);
+			nsg_self_check(a);
 		}
 		if (time(NULL) != last_refresh) {
 			last_refresh = time(NULL);
 			refresh_metrics(a);
 		}
 		if (a->cfg->stats_interval && time(NULL) >= next_stats) {
+			nsg_self_check(a);
 			emit_agent_stats(a);
 			next_stats = time(NULL) + a->cfg->stats_interval;
 		}
@@ -531,6 +533,8 @@ static int start(struct agent *a)
 	start_flow(a);
 	if (nsg_attach(a->skel, lo.pin, err, sizeof(err)))
 		return die("%s", err, 1);
+	if (nsg_self_register(a, err, sizeof(err)))
+		return die("%s", err, 1);
 	a->clock.attached = ms_since(&a->clock.t0);
 	/* Violations first: each poll drains their ring before the other. */
 	a->rb = ring_buffer__new(nsg_events_fd(a->skel), handle_event, a, NULL);
@@ -558,6 +562,7 @@ static void teardown(struct agent *a)
 	nsg_unload(a->skel, agent_pin(a));
 	nsg_exe_cache_free(&a->exes);
 	nsg_flow_free(&a->flow);
+	nsg_self_guard_free(&a->guard);
 	nsg_jsonw_free(&a->scratch);
 	nsg_sink_close(&a->sink); /* safe on a sink that never opened */
 }

@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "probe.h"
 #include "registry.h"
+#include "self_protect.h"
 #include "tier.h"
 
 struct agent {
@@ -45,6 +46,7 @@ struct agent {
 	struct ring_buffer *rb;
 	struct nsg_pin pin;
 	struct nsg_flow flow;
+	struct nsg_self_guard guard;
 	struct {
 		unsigned long long forgotten; /* containers whose cgroup went (container_gone.c) */
 		bool flows_full, coalesce_full; /* map_full said once, until there is room again */

@@ -76,6 +76,8 @@ static const char *severity_of(const struct nsg_event *e)
 		return "violation";
 	case NSG_EV_SETNS:
 		return e->reported_mask ? "violation" : "info";
+	case NSG_EV_TAMPER:
+		return "violation";
 	}
 	return "info";
 }
@@ -229,6 +231,29 @@ static void create_members(struct nsg_jsonw *w, const struct nsg_create_info *c)
 		nsg_jsonw_null(w);
 }
 
+/* What a tamper attempt went for: one of nsguard's BPF objects, or the agent. */
+static void tamper_members(struct nsg_jsonw *w, const struct nsg_tamper_info *t)
+{
+	nsg_jsonw_kv_string(w, "source", "kernel");
+	nsg_jsonw_kv_string(w, "op", nsg_tamper_op_name(t->op));
+	if (t->op == NSG_TAMPER_BPF)
+		nsg_jsonw_kv_string(w, "bpf_cmd", nsg_bpf_cmd_name(t->cmd));
+	else if (t->op == NSG_TAMPER_SIGNAL)
+		nsg_jsonw_kv_uint(w, "signal", t->cmd);
+	else if (t->op == NSG_TAMPER_PTRACE)
+		nsg_jsonw_kv_uint(w, "ptrace_mode", t->cmd);
+	nsg_jsonw_key(w, "object");
+	nsg_jsonw_object_begin(w);
+	nsg_jsonw_kv_string(w, "kind", nsg_obj_kind_name(t->obj_kind));
+	if (t->obj_kind == NSG_OBJ_AGENT) {
+		nsg_jsonw_kv_uint(w, "pid", t->obj_id);
+	} else {
+		nsg_jsonw_kv_uint(w, "id", t->obj_id);
+		nsg_jsonw_member_bytes(w, "name", t->obj_name, sizeof(t->obj_name));
+	}
+	nsg_jsonw_object_end(w);
+}
+
 void nsg_feed_kernel_event(struct nsg_jsonw *w, const struct nsg_event *e,
 			   const struct nsg_feed_ctx *ctx)
 {
@@ -237,6 +262,8 @@ void nsg_feed_kernel_event(struct nsg_jsonw *w, const struct nsg_event *e,
 		setns_members(w, &e->setns);
 	else if (e->type == NSG_EV_NS_CREATE)
 		create_members(w, &e->create);
+	else if (e->type == NSG_EV_TAMPER)
+		tamper_members(w, &e->tamper);
 	nsg_jsonw_object_end(w);
 }
 
@@ -672,6 +699,25 @@ void nsg_feed_map_full(struct nsg_jsonw *w, const char *map, unsigned long long 
 	nsg_jsonw_kv_string(w, "map", map);
 	nsg_jsonw_kv_uint(w, "max", max);
 	nsg_jsonw_kv_string(w, "effect", effect);
+	nsg_jsonw_object_end(w);
+}
+
+void nsg_feed_self_check(struct nsg_jsonw *w, const struct nsg_self_check_finding *f)
+{
+	agent_event_begin(w, "tamper");
+	nsg_jsonw_kv_string(w, "severity", "violation");
+	nsg_jsonw_kv_string(w, "verdict", f->restored ? "restored" : "unrestored");
+	nsg_jsonw_kv_string(w, "source", "self_check");
+	nsg_jsonw_key(w, "object");
+	nsg_jsonw_object_begin(w);
+	nsg_jsonw_kv_string(w, "kind", f->kind);
+	nsg_jsonw_kv_string(w, "name", f->name);
+	if (f->has_key)
+		nsg_jsonw_kv_string(w, "key", f->key);
+	nsg_jsonw_object_end(w);
+	nsg_jsonw_kv_string(w, "change", f->change);
+	nsg_jsonw_kv_string(w, "found", f->found);
+	nsg_jsonw_kv_string(w, "expected", f->expected);
 	nsg_jsonw_object_end(w);
 }
 

@@ -130,6 +130,20 @@ void nsg_feed_container_registered(struct nsg_jsonw *w, const struct nsg_known_c
 void nsg_feed_exemption_failed(struct nsg_jsonw *w, const struct nsg_known_container *k,
 			       const char *why);
 /* One of the per-container tables is full: what that means until it has room. */
+/* What the agent's self-check found changed in its kernel state (self_check.c). */
+struct nsg_self_check_finding {
+	const char *kind;     /* "map", "link" */
+	const char *name;     /* policy_cfg, exempt_cgroups, ..., a program's name */
+	bool has_key;
+	char key[64];         /* the entry, where the object is a table */
+	const char *change;   /* "changed", "removed", "added", "detached" */
+	char found[64];       /* what the kernel held ("-": nothing) */
+	char expected[64];    /* what the agent wrote ("-": nothing) */
+	bool restored;
+};
+
+/* `tamper` from the self-check: verdict restored (or unrestored, with why in the log). */
+void nsg_feed_self_check(struct nsg_jsonw *w, const struct nsg_self_check_finding *f);
 void nsg_feed_map_full(struct nsg_jsonw *w, const char *map, unsigned long long max,
 		       const char *effect);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "nsguard.skel.h"
@@ -36,32 +37,59 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* Arguments of a kernel function per its BTF; -1 when it has none. */
+static int kernel_func_args(const char *func)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	int id, n = -1;
+
+	if (!vmlinux)
+		return -1;
+	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	if (id > 0 && (t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type)))
+		n = btf_vlen(t);
+	btf__free(vmlinux);
+	return n;
+}
+
 /*
  * Program families, by name: nsg_tp_ (syscall tracepoints) everywhere but
  * the lsm tier, nsg_tr_ (trampolines doing the same) on the lsm tier,
- * nsg_lsm_ (denials) only when enforcing on the lsm tier. LSM and
- * trampoline programs fail to load on kernels that lack them.
+ * nsg_lsm_ (denials) only when enforcing on the lsm tier. Self-protection
+ * (self_protect.bpf.c) reports in both modes: nsg_guard_lsm_ on the lsm
+ * tier, nsg_guard_tp_ (tracepoints) elsewhere. LSM and trampoline programs fail
+ * to load on kernels that lack them.
  */
-static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o)
+static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o,
+		   int lsm_bpf_args)
 {
 	const char *name = bpf_program__name(prog);
 	bool lsm = o->tier == NSG_TIER_LSM;
 
-	if (has_prefix(name, "nsg_tp_"))
+	if (has_prefix(name, "nsg_tp_") || has_prefix(name, "nsg_guard_tp_"))
 		return !lsm;
 	if (has_prefix(name, "nsg_tr_"))
 		return lsm;
 	if (has_prefix(name, "nsg_lsm_"))
 		return lsm && o->enforce;
+	/* security_bpf() has a 4th argument (`kernel`) from 6.14 on. */
+	if (strcmp(name, "nsg_guard_lsm_bpf") == 0)
+		return lsm && lsm_bpf_args != 4;
+	if (strcmp(name, "nsg_guard_lsm_bpf_k") == 0)
+		return lsm && lsm_bpf_args == 4;
+	if (has_prefix(name, "nsg_guard_lsm_"))
+		return lsm;
 	return true;
 }
 
 static void choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 {
+	int lsm_bpf_args = o->tier == NSG_TIER_LSM ? kernel_func_args("bpf_lsm_bpf") : -1;
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, wanted(prog, o));
+		bpf_program__set_autoload(prog, wanted(prog, o, lsm_bpf_args));
 	/* The identity iterator runs once, after the hooks are in (nsg_attach). */
 	bpf_program__set_autoattach(skel->progs.nsg_identity_seed, false);
 	/* Task storage needs 5.11+: only created where it is used. */

@@ -34,11 +34,13 @@
  * Label values, spelled as in the event feed (names.c). The last entry of
  * each table is the bucket for anything unknown.
  */
-static const char *const event_names[] = { "host_ns_exec", "setns", "ns_create",
+static const char *const event_names[] = { "host_ns_exec", "setns", "ns_create", "tamper",
 					   "host_ns_running", "other" };
 /* Events the kernel queues, hence can drop: always shown in the drops metric. */
-#define KERNEL_EVENTS 3
-static const char *const verdict_names[] = { "alert", "blocked", "killed", "allowed", "other" };
+#define KERNEL_EVENTS 4
+/* restored/unrestored: what the agent's self-check did about a tamper it found. */
+static const char *const verdict_names[] = { "alert", "blocked", "killed", "allowed",
+					     "restored", "unrestored", "other" };
 static const char *const ns_names[] = { "none", "ipc",	  "pid",  "net",  "uts", "mnt",
 					"cgroup", "time", "user", "other" };
 static const char *const class_names[] = { "violation", "info", "other" };

@@ -14,6 +14,7 @@ const char *nsg_event_name(uint32_t type)
 	case NSG_EV_HOST_NS_EXEC: return "host_ns_exec";
 	case NSG_EV_SETNS: return "setns";
 	case NSG_EV_NS_CREATE: return "ns_create";
+	case NSG_EV_TAMPER: return "tamper";
 	}
 	return "unknown";
 }
@@ -57,4 +58,37 @@ int nsg_ns_type_from_name(const char *name)
 		if (strcmp(name, nsg_ns_names[t]) == 0)
 			return t;
 	return -1;
+}
+
+const char *nsg_tamper_op_name(uint32_t op)
+{
+	switch (op) {
+	case NSG_TAMPER_BPF: return "bpf";
+	case NSG_TAMPER_SIGNAL: return "signal";
+	case NSG_TAMPER_PTRACE: return "ptrace";
+	}
+	return "unknown";
+}
+
+const char *nsg_obj_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case NSG_OBJ_MAP: return "map";
+	case NSG_OBJ_PROG: return "prog";
+	case NSG_OBJ_LINK: return "link";
+	case NSG_OBJ_AGENT: return "agent";
+	}
+	return "unknown";
+}
+
+/* The bpf() commands a tamper event names; 0: the object itself (a pin, ...). */
+const char *nsg_bpf_cmd_name(uint32_t cmd)
+{
+	switch (cmd) {
+	case 0: return "object";
+	case 13: return "BPF_PROG_GET_FD_BY_ID";
+	case 14: return "BPF_MAP_GET_FD_BY_ID";
+	case 30: return "BPF_LINK_GET_FD_BY_ID";
+	}
+	return "unknown";
 }

@@ -13,6 +13,9 @@ const char *nsg_event_name(uint32_t type);
 const char *nsg_verdict_name(uint32_t verdict);
 const char *nsg_setns_via_name(uint32_t via);
 const char *nsg_create_via_name(uint32_t via);
+const char *nsg_tamper_op_name(uint32_t op);
+const char *nsg_obj_kind_name(uint32_t kind);
+const char *nsg_bpf_cmd_name(uint32_t cmd);
 /*
  * The first type in a mask, or -1. The order of enum nsg_ns_type puts ipc
  * and pid first, so this is also the most significant one.

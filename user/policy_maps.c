@@ -69,19 +69,29 @@ static int push_exes(int fd, const struct nsg_policy *p, char *err, size_t errle
 	return 0;
 }
 
-int nsg_policy_push(struct nsguard_bpf *skel, const struct nsg_policy *p, bool enforce,
-		    char *err, size_t errlen)
+uint64_t nsg_policy_word(const struct nsg_policy *p, bool enforce)
 {
 	uint32_t report = nsg_policy_types_at_least(p, NSG_ACT_ALERT);
 	uint32_t block = enforce ? nsg_policy_types_at_least(p, NSG_ACT_BLOCK) : 0;
-	uint64_t word;
+
+	if (has_exe_rules(p))
+		report |= NSG_POLICY_EXE_RULES;
+	return NSG_POLICY_PACK(report, block);
+}
+
+uint32_t nsg_policy_exe_mask(const struct nsg_policy *p, const char *path)
+{
+	return exe_mask(p, path);
+}
+
+int nsg_policy_push(struct nsguard_bpf *skel, const struct nsg_policy *p, bool enforce,
+		    char *err, size_t errlen)
+{
+	uint64_t word = nsg_policy_word(p, enforce);
 	uint32_t zero = 0;
 
 	if (push_exes(bpf_map__fd(skel->maps.exempt_exes), p, err, errlen))
 		return -1;
-	if (has_exe_rules(p))
-		report |= NSG_POLICY_EXE_RULES;
-	word = NSG_POLICY_PACK(report, block);
 	/* One 8-byte value: the kernel never sees half a policy. */
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.policy_cfg), &zero, &word, BPF_ANY)) {
 		snprintf(err, errlen, "policy map: %s", strerror(errno));

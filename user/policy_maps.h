@@ -13,6 +13,10 @@
 
 struct nsguard_bpf;
 
+/* policy_cfg's value for this policy (what nsg_policy_push writes). */
+uint64_t nsg_policy_word(const struct nsg_policy *p, bool enforce);
+/* exempt_exes' value for a path: the types its rules allow; 0: not listed. */
+uint32_t nsg_policy_exe_mask(const struct nsg_policy *p, const char *path);
 /* Returns 0, or -1 with err set (nothing changed when the exe map is full). */
 int nsg_policy_push(struct nsguard_bpf *skel, const struct nsg_policy *p, bool enforce,
 		    char *err, size_t errlen);

@@ -163,13 +163,27 @@ static bool one_of(const char *s, const char *const *set)
 	return false;
 }
 
+/* A tamper event names what was tried on which object; the object's name keeps its bytes. */
+static void check_tamper_fields(const json_t *o, const struct nsg_tamper_info *t)
+{
+	json_t *obj = json_object_get(o, "object");
+
+	FUZZ_CHECK(json_is_string(json_object_get(o, "op")) && json_is_object(obj) &&
+			   json_is_string(json_object_get(obj, "kind")),
+		   "tamper fields");
+	if (t->obj_kind == NSG_OBJ_AGENT)
+		FUZZ_CHECK(json_integer_value(json_object_get(obj, "pid")) == t->obj_id, "tamper pid");
+	else
+		check_bytes(obj, "name", t->obj_name, strnlen(t->obj_name, sizeof(t->obj_name)));
+}
+
 static void check_kernel_fields(const json_t *o, const struct nsg_event *e)
 {
 	static const char *const severities[] = { "violation", "info", NULL };
 	static const char *const verdicts[] = { "alert", "blocked", "killed", "allowed",
 						"unknown", NULL };
-	static const char *const events[] = { "host_ns_exec", "setns", "ns_create", "unknown",
-					      NULL };
+	static const char *const events[] = { "host_ns_exec", "setns", "ns_create", "tamper",
+					      "unknown", NULL };
 	json_t *ns;
 
 	FUZZ_CHECK(json_integer_value(json_object_get(o, "schema")) == 1, "schema");
@@ -201,6 +215,8 @@ static void check_kernel_fields(const json_t *o, const struct nsg_event *e)
 		   "host_ns lists");
 	ns = json_object_get(o, "ns");
 	FUZZ_CHECK(json_is_object(ns) && json_object_size(ns) == NSG_NS_TYPES, "ns object");
+	if (e->type == NSG_EV_TAMPER)
+		check_tamper_fields(o, &e->tamper);
 	if (e->type == NSG_EV_SETNS)
 		FUZZ_CHECK(json_is_array(json_object_get(o, "targets")) &&
 				   json_is_string(json_object_get(o, "via")) &&

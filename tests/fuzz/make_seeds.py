@@ -238,15 +238,17 @@ def cgroup_seeds():
 
 # --- event --------------------------------------------------------------------
 
-EV_FMT = "<QQQQ" + "I" * 10 + "8I" + "16s" + "65s"  # up to the union
+EV_FMT = "<QQQQQ" + "I" * 10 + "8I" + "16s" + "65s"  # up to the union
 
 
 def event(typ, verdict, comm, exe=b"", cid=None, host=0, reported=0, allowed=0, union=b"",
-          tail=None):
+          tail=None, ccg=None):
     is_c = 1 if cid else 0
     inums = [0xEFFFFFFF, 0xEFFFFFFC, 4026531840, 0xEFFFFFFE, 4026531841, 0xEFFFFFFB,
              0xEFFFFFFA, 0xEFFFFFFD]
-    head = struct.pack(EV_FMT, 123456789012345, 7777, 1000, 3, typ, verdict, 4242, 4243, 1,
+    if ccg is None:
+        ccg = 7777 if cid else 0
+    head = struct.pack(EV_FMT, 123456789012345, 7777, 1000, 3, ccg, typ, verdict, 4242, 4243, 1,
                        0, host, reported, allowed, is_c, *inums, comm, (cid or "").encode())
     head += b"\x00" * ((-len(head)) % 8)  # the union is 8-byte aligned
     size_union = 56  # both union members are 56 bytes
@@ -272,6 +274,16 @@ def event_seeds():
     write("event", "hostile-comm", event(1, 9, b"\"\\\n\x01\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80",
                                          b"/tmp/\x1b[31mred\n", cid))
     write("event", "full-comm", event(1, 0, b"abcdefghijklmnop", b"\xe2\x82" * 128, cid))
+    # a task that moved out of its container's cgroup (an ID with the top bit set)
+    write("event", "moved-task", event(2, 2, b"evade", b"", cid, union=setns, ccg=(1 << 63) | 5))
+    # tamper: op, cmd, kind, id, name (the map's own name: any 16 bytes)
+    write("event", "tamper-map", event(4, 1, b"tamper", b"", cid,
+                                       union=struct.pack("<IIII16s", 1, 14, 1, 31, b"policy_cfg")))
+    write("event", "tamper-map-hostile-name",
+          event(4, 2, b"tamper", b"", cid,
+                union=struct.pack("<IIII16s", 1, 0, 1, 7, b"\xff\"\n\xc3(abcdefghijkl")))
+    write("event", "tamper-signal", event(4, 2, b"kill", b"", cid,
+                                          union=struct.pack("<IIII16s", 2, 9, 4, 1234, b"")))
 
 
 def main():

@@ -12,7 +12,7 @@ src=$(cd "$(dirname "$0")" && pwd)
 CC=${CC:-gcc}
 
 mkdir -p "$out"
-for helper in pidfd_setns setns_storm clone_ns evade flood; do
+for helper in pidfd_setns setns_storm clone_ns evade flood tamper; do
 	case $helper in
 	evade) extra=-pthread ;; # thread-setns
 	*) extra= ;;

@@ -493,8 +493,8 @@ static void test_agent_stats_bytes(void **state)
 	nsg_feed_agent_stats(&w, &s);
 	assert_string_equal(line_now_masked(),
 			    "{\"schema\":1,\"time\":\"T\",\"event\":\"agent_stats\","
-			    "\"events\":{\"host_ns_exec\":5,\"setns\":6,\"ns_create\":7},"
-			    "\"drops\":{\"host_ns_exec\":1,\"setns\":0,\"ns_create\":2},"
+			    "\"events\":{\"host_ns_exec\":5,\"setns\":6,\"ns_create\":7,\"tamper\":0},"
+			    "\"drops\":{\"host_ns_exec\":1,\"setns\":0,\"ns_create\":2,\"tamper\":0},"
 			    "\"drops_by_class\":{\"violation\":1,\"info\":2},\"flow\":null,\"state\":null,"
 			    "\"events_total\":18,"
 			    "\"drops_total\":3,\"host_ns_running\":3,\"write_errors\":4,"
@@ -603,8 +603,8 @@ static void test_rate_limited_bytes(void **state)
 	assert_string_equal(line_now_masked(),
 			    "{\"schema\":1,\"time\":\"T\",\"event\":\"rate_limited\",\"severity\":\"violation\","
 			    "\"container_id\":\"" ID_CD "\",\"refused\":{\"violation\":{\"host_ns_exec\":2375,"
-			    "\"setns\":0,\"ns_create\":0},\"info\":{\"host_ns_exec\":0,\"setns\":0,"
-			    "\"ns_create\":7}},\"total\":2382,\"first_time\":\"2023-11-14T22:13:27.000000000Z\","
+			    "\"setns\":0,\"ns_create\":0,\"tamper\":0},\"info\":{\"host_ns_exec\":0,\"setns\":0,"
+			    "\"ns_create\":7,\"tamper\":0}},\"total\":2382,\"first_time\":\"2023-11-14T22:13:27.000000000Z\","
 			    "\"last_time\":\"2023-11-14T22:13:28.000000000Z\",\"rate\":20,\"burst\":20}");
 	/* Only informational events refused: severity info; the shared entry has no ID. */
 	r.refused[NSG_CLASS_VIOLATION][NSG_EV_HOST_NS_EXEC] = 0;
@@ -633,6 +633,52 @@ static void test_exemption_failed_and_map_full_bytes(void **state)
 	assert_string_equal(line_now_masked(),
 			    "{\"schema\":1,\"time\":\"T\",\"event\":\"map_full\",\"severity\":\"violation\","
 			    "\"map\":\"flows\",\"max\":16,\"effect\":\"shared\"}");
+}
+
+/* Attempts on nsguard itself: a BPF object by ID, a signal to the agent; the self-check. */
+static void test_tamper_bytes(void **state)
+{
+	struct nsg_event e = base_event(NSG_EV_TAMPER);
+	struct nsg_self_check_finding f = { .kind = "map", .name = "policy_cfg",
+					    .change = "changed", .found = "0x0000000000000000",
+					    .expected = "0x0000000300000003", .restored = true };
+	static const char *const head =
+		"\"pid\":100,\"tid\":101,\"ppid\":1,\"uid\":0,\"comm\":\"sh\",\"exe\":null,"
+		"\"cgroup_id\":4242,\"container_id\":\"" ID "\",\"container_cgroup_id\":4242,"
+		"\"host_ns\":[\"ipc\"],\"host_ns_all\":[\"ipc\"],\"ns\":" NS_JSON ",\"source\":\"kernel\",";
+	char want[2048];
+
+	(void)state;
+	e.verdict = NSG_VERDICT_BLOCKED;
+	e.tamper.op = NSG_TAMPER_BPF;
+	e.tamper.cmd = 14;
+	e.tamper.obj_kind = NSG_OBJ_MAP;
+	e.tamper.obj_id = 31;
+	strcpy(e.tamper.obj_name, "policy_cfg");
+	snprintf(want, sizeof(want), KERNEL_ENVELOPE("tamper")
+		 "\"severity\":\"violation\",\"verdict\":\"blocked\",%s\"op\":\"bpf\","
+		 "\"bpf_cmd\":\"BPF_MAP_GET_FD_BY_ID\",\"object\":{\"kind\":\"map\",\"id\":31,"
+		 "\"name\":\"policy_cfg\"}}", head);
+	assert_string_equal(kernel_line(&e, &plain_ctx), want);
+
+	memset(&e.tamper, 0, sizeof(e.tamper));
+	e.verdict = NSG_VERDICT_KILLED;
+	e.tamper.op = NSG_TAMPER_SIGNAL;
+	e.tamper.cmd = 9;
+	e.tamper.obj_kind = NSG_OBJ_AGENT;
+	e.tamper.obj_id = 777;
+	snprintf(want, sizeof(want), KERNEL_ENVELOPE("tamper")
+		 "\"severity\":\"violation\",\"verdict\":\"killed\",%s\"op\":\"signal\","
+		 "\"signal\":9,\"object\":{\"kind\":\"agent\",\"pid\":777}}", head);
+	assert_string_equal(kernel_line(&e, &plain_ctx), want);
+
+	reset();
+	nsg_feed_self_check(&w, &f);
+	assert_string_equal(line_now_masked(),
+			    "{\"schema\":1,\"time\":\"T\",\"event\":\"tamper\",\"severity\":\"violation\","
+			    "\"verdict\":\"restored\",\"source\":\"self_check\",\"object\":{\"kind\":\"map\","
+			    "\"name\":\"policy_cfg\"},\"change\":\"changed\",\"found\":\"0x0000000000000000\","
+			    "\"expected\":\"0x0000000300000003\"}");
 }
 
 static void test_stop_and_policy_bytes(void **state)
@@ -875,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_coalesced_setns_bytes),
 		cmocka_unit_test(test_rate_limited_bytes),
 		cmocka_unit_test(test_exemption_failed_and_map_full_bytes),
+		cmocka_unit_test(test_tamper_bytes),
 		cmocka_unit_test(test_stop_and_policy_bytes),
 		cmocka_unit_test(test_container_registered_bytes),
 		cmocka_unit_test(test_container_objects_bytes),

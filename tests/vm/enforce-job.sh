@@ -26,6 +26,8 @@ source "$ROOT/tests/evasion/cases.sh"
 source "$ROOT/tests/lib/flood_cases.sh"
 # shellcheck source=tests/evasion/identity_cases.sh
 source "$ROOT/tests/evasion/identity_cases.sh"
+# shellcheck source=tests/lib/tamper_cases.sh
+source "$ROOT/tests/lib/tamper_cases.sh"
 
 WORK=$(mktemp -d /tmp/nsguard-vm.XXXXXX)
 case ,${VM_LSM:-}, in
@@ -36,7 +38,7 @@ esac
 sleep 3600 &
 HOST_HELPER=$!
 trap 'agent_stop_all; kill "$HOST_HELPER" 2>/dev/null; ctr_teardown' EXIT
-export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/setns_storm $HELPERS/clone_ns $HELPERS/evade $HELPERS/flood"
+export CTR_EXTRA_BINS="$HELPERS/pidfd_setns $HELPERS/setns_storm $HELPERS/clone_ns $HELPERS/evade $HELPERS/flood $HELPERS/tamper"
 ctr_setup "$WORK/ctr" || exit 1
 HOST_IPC=$(stat -L -c %i /proc/self/ns/ipc)
 
@@ -72,6 +74,7 @@ run_enforcement_suite || FAILED=$((FAILED + 1))
 run_evasion_suite || FAILED=$((FAILED + 1))
 # Neither runtime's `exec` runs in this guest (above): the session's join by hand.
 IDENTITY_EXEC_RUNTIME=join run_identity_suite || FAILED=$((FAILED + 1))
+run_tamper_suite || FAILED=$((FAILED + 1))
 
 # The OCI hook exemption on this tier: the allowlisted container starts,
 # another one is stopped the tier's way (EPERM on lsm, SIGKILL on signal).
