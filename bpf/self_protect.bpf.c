@@ -196,26 +196,27 @@ static __always_inline int nsg_tamper_obj(__u32 cmd, __u32 kind, __u32 id)
 	return nsg_tamper(NSG_TAMPER_BPF, cmd, kind, id, obj, told);
 }
 
+/* The kind of object a *_GET_FD_BY_ID command opens; 0 for other commands. */
+static __always_inline __u32 nsg_kind_by_id_cmd(int cmd)
+{
+	switch (cmd) {
+	case NSG_BPF_MAP_GET_FD_BY_ID:
+		return NSG_OBJ_MAP;
+	case NSG_BPF_PROG_GET_FD_BY_ID:
+		return NSG_OBJ_PROG;
+	case NSG_BPF_LINK_GET_FD_BY_ID:
+		return NSG_OBJ_LINK;
+	}
+	return 0;
+}
+
 /* bpf(): by ID is the way in for a container (pins live in the host's bpffs). */
 static __always_inline int nsg_tamper_bpf_cmd(int cmd, union bpf_attr *attr)
 {
-	__u32 kind;
+	__u32 kind = nsg_kind_by_id_cmd(cmd);
 
-	switch (cmd) {
-	case NSG_BPF_MAP_GET_FD_BY_ID:
-		kind = NSG_OBJ_MAP;
-		break;
-	case NSG_BPF_PROG_GET_FD_BY_ID:
-		kind = NSG_OBJ_PROG;
-		break;
-	case NSG_BPF_LINK_GET_FD_BY_ID:
-		kind = NSG_OBJ_LINK;
-		break;
-	default:
-		return 0;
-	}
 	/* map_id, prog_id and link_id share one union member. */
-	return nsg_tamper_obj((__u32)cmd, kind, BPF_CORE_READ(attr, map_id));
+	return kind ? nsg_tamper_obj((__u32)cmd, kind, BPF_CORE_READ(attr, map_id)) : 0;
 }
 
 static __always_inline int nsg_tamper_signal(struct task_struct *p, int sig)
@@ -301,21 +302,10 @@ SEC("tp/syscalls/sys_enter_bpf")
 int nsg_guard_tp_bpf(struct trace_event_raw_sys_enter *ctx)
 {
 	int cmd = (int)ctx->args[0];
-	__u32 id = 0, kind;
+	__u32 id = 0, kind = nsg_kind_by_id_cmd(cmd);
 
-	switch (cmd) {
-	case NSG_BPF_MAP_GET_FD_BY_ID:
-		kind = NSG_OBJ_MAP;
-		break;
-	case NSG_BPF_PROG_GET_FD_BY_ID:
-		kind = NSG_OBJ_PROG;
-		break;
-	case NSG_BPF_LINK_GET_FD_BY_ID:
-		kind = NSG_OBJ_LINK;
-		break;
-	default:
+	if (!kind)
 		return 0;
-	}
 	/* map_id, prog_id and link_id: the attr's first word. */
 	bpf_probe_read_user(&id, sizeof(id), (void *)ctx->args[1]);
 	nsg_tamper_obj((__u32)cmd, kind, id);

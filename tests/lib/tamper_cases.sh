@@ -49,78 +49,63 @@ resume_agent() {
 	kill -CONT "${AGENT_PID[$1]}" 2>/dev/null || true
 }
 
-# AGENT: the map-by-ID attack; then a host-IPC container is still stopped.
-t_tamper_policy_map() {
-	local agent=$1 id ev
+# AGENT NSOPTS DONE WANT -- CMD...: a container runs the attack CMD; it
+# must not get to say DONE (empty: the kernel completes the call on this
+# tier), must be stopped the tier's way and reported (WANT: a jq test of the
+# event), and a host-IPC container started afterwards is still stopped.
+tamper_attempt() {
+	local agent=$1 nsopts=$2 done=$3 want=$4 id ev
+	shift 5
 	id=$(ctr_new_id)
-	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" caps -- "$TAMPER" map policy_cfg
-	[[ $RUN_OUT != *written* ]] || { log "policy_cfg written: $RUN_OUT"; return 1; }
-	expect_stopped "tamper map policy_cfg" || return 1
+	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" "$nsopts" -- "$TAMPER" "$@"
+	resume_agent "$agent"
+	[[ -z $done || $RUN_OUT != *"$done"* ]] || { log "tamper $*: $RUN_OUT"; return 1; }
+	expect_stopped "tamper $*" || return 1
+	kill -0 "${AGENT_PID[$agent]}" || { log "the agent died"; return 1; }
 	ev=$(expect_tamper_event "$agent" "$id") || return 1
-	expect_json "$ev" '.op == "bpf" and .object.kind == "map" and
-		(.object.name | length) > 0 and (.object.id | type) == "number"' || return 1
+	expect_json "$ev" "$want" || return 1
 	expect_still_enforcing "$agent"
+}
+
+# AGENT: the map-by-ID attack.
+t_tamper_policy_map() {
+	tamper_attempt "$1" caps written '.op == "bpf" and .object.kind == "map" and
+		(.object.name | length) > 0 and (.object.id | type) == "number"' -- map policy_cfg
 }
 
 # AGENT: open an nsguard link by ID to detach it.
 t_tamper_link() {
-	local agent=$1 id link ev
+	local link
 	link=$(nsg_link_id) || return 1
 	[[ -n $link ]] || { log "no nsguard link listed by bpftool"; return 1; }
-	id=$(ctr_new_id)
-	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" caps -- "$TAMPER" link "$link"
-	[[ $RUN_OUT != *detached* ]] || { log "link $link detached: $RUN_OUT"; return 1; }
-	expect_stopped "tamper link $link" || return 1
-	ev=$(expect_tamper_event "$agent" "$id") || return 1
-	expect_json "$ev" ".op == \"bpf\" and .bpf_cmd == \"BPF_LINK_GET_FD_BY_ID\" and
-		.object.kind == \"link\" and .object.id == $link" || return 1
-	expect_still_enforcing "$agent"
+	tamper_attempt "$1" caps detached ".op == \"bpf\" and .bpf_cmd == \"BPF_LINK_GET_FD_BY_ID\" and
+		.object.kind == \"link\" and .object.id == $link" -- link "$link"
 }
 
 # AGENT SIG: a host-PID container (CAP_KILL is in every default set) signals
 # the agent. lsm: denied, the agent never sees it. signal: the sender dies;
 # the kernel delivers the one signal (SIGKILL here is the --pin case below).
 t_tamper_signal() {
-	local agent=$1 sig=$2 pid=${AGENT_PID[$1]} id ev
-	id=$(ctr_new_id)
-	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" hostpid -- "$TAMPER" kill "$pid" "$sig"
-	resume_agent "$agent"
-	[[ $ENFORCE_TIER == signal || $RUN_OUT != *sent* ]] || { log "signal $sig sent: $RUN_OUT"; return 1; }
-	expect_stopped "tamper kill $pid $sig" || return 1
-	kill -0 "$pid" || { log "the agent died of signal $sig"; return 1; }
-	ev=$(expect_tamper_event "$agent" "$id") || return 1
-	expect_json "$ev" ".op == \"signal\" and .signal == $sig and .object.kind == \"agent\" and
-		.object.pid == $pid" || return 1
-	expect_still_enforcing "$agent"
+	local pid=${AGENT_PID[$1]} done=sent
+	[[ $ENFORCE_TIER == signal ]] && done=
+	tamper_attempt "$1" hostpid "$done" ".op == \"signal\" and .signal == $2 and
+		.object.kind == \"agent\" and .object.pid == $pid" -- kill "$pid" "$2"
 }
 
 # AGENT: PTRACE_ATTACH to the agent from a host-PID container with CAP_SYS_PTRACE.
 t_tamper_ptrace() {
-	local agent=$1 pid=${AGENT_PID[$1]} id ev
-	id=$(ctr_new_id)
-	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" hostpid,caps -- "$TAMPER" ptrace "$pid"
-	resume_agent "$agent"
-	[[ $RUN_OUT != *attached* ]] || { log "attached to the agent: $RUN_OUT"; return 1; }
-	expect_stopped "tamper ptrace $pid" || return 1
-	ev=$(expect_tamper_event "$agent" "$id") || return 1
-	expect_json "$ev" ".op == \"ptrace\" and .object.kind == \"agent\" and .object.pid == $pid" ||
-		return 1
-	expect_still_enforcing "$agent"
+	local pid=${AGENT_PID[$1]}
+	tamper_attempt "$1" hostpid,caps attached ".op == \"ptrace\" and .object.kind == \"agent\" and
+		.object.pid == $pid" -- ptrace "$pid"
 }
 
-# AGENT: pidfd_getfd() copies the agent's policy_cfg fd straight out of it
+# AGENT: pidfd_getfd() copies one of the agent's map fds straight out of it
 # (no bpf() call at all): an attach-level access, stopped like ptrace.
 t_tamper_getfd() {
-	local agent=$1 pid=${AGENT_PID[$1]} id ev fd
+	local pid=${AGENT_PID[$1]} fd
 	fd=$(agent_map_fd "$pid") || return 1
-	id=$(ctr_new_id)
-	run_capture ctr_run_fg runc "$id" "$(kube_cg "$id")" hostpid,caps -- "$TAMPER" getfd "$pid" "$fd"
-	[[ $RUN_OUT != *copied* ]] || { log "copied the agent's fd $fd: $RUN_OUT"; return 1; }
-	expect_stopped "tamper getfd $pid $fd" || return 1
-	ev=$(expect_tamper_event "$agent" "$id") || return 1
-	expect_json "$ev" ".op == \"ptrace\" and .object.kind == \"agent\" and .object.pid == $pid" ||
-		return 1
-	expect_still_enforcing "$agent"
+	tamper_attempt "$1" hostpid,caps copied ".op == \"ptrace\" and .object.kind == \"agent\" and
+		.object.pid == $pid" -- getfd "$pid" "$fd"
 }
 
 # PID: a file descriptor of that process's that is a BPF map.
