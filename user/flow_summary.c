@@ -138,7 +138,7 @@ static void retire_kind(struct nsg_flow *f, int fd, const struct nsg_coalesce_ke
 			uint64_t now)
 {
 	struct seen_kind probe = { .key = *key }, **slot, *s;
-	struct nsg_coalesce_val v;
+	struct nsg_coalesce_val v = { 0 }; /* valgrind cannot tell that the kernel fills it */
 
 	slot = tfind(&probe, &f->coalesce_seen, cmp_kind);
 	if (!slot || bpf_map_lookup_and_delete_elem(fd, key, &v))
@@ -271,7 +271,7 @@ void nsg_flow_told(struct nsg_flow *f)
 void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t now)
 {
 	struct seen_container probe = { .who = *who }, **slot;
-	struct nsg_flow_stats v;
+	struct nsg_flow_stats v = { 0 }; /* valgrind cannot tell that the kernel fills it */
 
 	if (!f->skel || !who->id[0] ||
 	    bpf_map_lookup_and_delete_elem(bpf_map__fd(f->skel->maps.flows), who, &v))

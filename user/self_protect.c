@@ -329,7 +329,7 @@ static unsigned int check_exempt_cgroups(struct agent *a)
 	struct nsg_self_check_finding f;
 	__u64 key, next, *prev = NULL;
 	unsigned int n = 0;
-	__u32 have, want;
+	__u32 have = 0, want;
 
 	/* Entries the agent did not write, or wrote otherwise. */
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -392,7 +392,7 @@ static unsigned int check_exempt_exes(struct agent *a)
 	char key[NSG_EXE_LEN], next[NSG_EXE_LEN], err[256];
 	unsigned int n = 0;
 	void *prev = NULL;
-	__u32 have, want;
+	__u32 have = 0, want;
 
 	while (bpf_map_get_next_key(fd, prev, next) == 0) {
 		memcpy(key, next, sizeof(key));
@@ -427,8 +427,8 @@ static unsigned int check_guard_maps(struct agent *a)
 	struct nsg_self_guard *g = &a->guard;
 	int objs = bpf_map__fd(a->skel->maps.self_objs), cfg = bpf_map__fd(a->skel->maps.self_cfg);
 	struct nsg_self_check_finding f;
-	struct nsg_self_cfg have_cfg;
-	struct nsg_self_obj have;
+	struct nsg_self_cfg have_cfg = { 0 };
+	struct nsg_self_obj have = { 0 };
 	unsigned int n = 0;
 	__u32 zero = 0;
 

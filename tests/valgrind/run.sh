@@ -34,13 +34,16 @@ valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indire
 VG_PID=$!
 
 t_runs_under_memcheck() {
-	local id
+	local id metrics
 	wait_event vg '.event == "agent_start"' 120 >/dev/null || return 1
 	unshare --ipc --pid --fork true || return 1
 	id=$(ctr_new_id)
 	ctr_run_fg runc "$id" "$(docker_cg "$id")" hostipc -- true >/dev/null 2>&1 || return 1
 	wait_event vg ".event == \"host_ns_exec\" and .container_id == \"$id\"" 60 >/dev/null || return 1
-	curl -sf http://127.0.0.1:9519/metrics | grep -q '^nsguard_events_total' || { log "no metrics"; return 1; }
+	# Read whole first: `grep -q` stops reading early, and curl's failed write
+	# would then fail the pipeline.
+	metrics=$(curl -sf http://127.0.0.1:9519/metrics) || { log "metrics scrape failed"; return 1; }
+	grep -q '^nsguard_events_total' <<<"$metrics" || { log "no nsguard_events_total"; return 1; }
 	kill -HUP "$VG_PID" && wait_event vg '.event == "policy_reloaded"' 60 >/dev/null || return 1
 	wait_event vg '.event == "agent_stats"' 30 >/dev/null
 }
