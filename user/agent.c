@@ -517,6 +517,7 @@ static int start(struct agent *a)
 		.container_rate = a->cfg->container_rate,
 		.container_burst = a->cfg->container_burst,
 		.max_containers = a->cfg->max_containers,
+		.lsm_bpf_args = a->probe.lsm_bpf_args,
 	};
 	char err[512];
 

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader.h"
 #include "nsguard.skel.h"
@@ -37,22 +36,6 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Arguments of a kernel function per its BTF; -1 when it has none. */
-static int kernel_func_args(const char *func)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	const struct btf_type *t;
-	int id, n = -1;
-
-	if (!vmlinux)
-		return -1;
-	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
-	if (id > 0 && (t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type)))
-		n = btf_vlen(t);
-	btf__free(vmlinux);
-	return n;
-}
-
 /*
  * Program families, by name: nsg_tp_ (syscall tracepoints) everywhere but
  * the lsm tier, nsg_tr_ (trampolines doing the same) on the lsm tier,
@@ -61,8 +44,7 @@ static int kernel_func_args(const char *func)
  * tier, nsg_guard_tp_ (tracepoints) elsewhere. LSM and trampoline programs fail
  * to load on kernels that lack them.
  */
-static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o,
-		   int lsm_bpf_args)
+static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o)
 {
 	const char *name = bpf_program__name(prog);
 	bool lsm = o->tier == NSG_TIER_LSM;
@@ -75,9 +57,9 @@ static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o
 		return lsm && o->enforce;
 	/* security_bpf() has a 4th argument (`kernel`) from 6.14 on. */
 	if (strcmp(name, "nsg_guard_lsm_bpf") == 0)
-		return lsm && lsm_bpf_args != 4;
+		return lsm && o->lsm_bpf_args != 4;
 	if (strcmp(name, "nsg_guard_lsm_bpf_k") == 0)
-		return lsm && lsm_bpf_args == 4;
+		return lsm && o->lsm_bpf_args == 4;
 	if (has_prefix(name, "nsg_guard_lsm_"))
 		return lsm;
 	return true;
@@ -85,11 +67,10 @@ static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o
 
 static void choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 {
-	int lsm_bpf_args = o->tier == NSG_TIER_LSM ? kernel_func_args("bpf_lsm_bpf") : -1;
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, wanted(prog, o, lsm_bpf_args));
+		bpf_program__set_autoload(prog, wanted(prog, o));
 	/* The identity iterator runs once, after the hooks are in (nsg_attach). */
 	bpf_program__set_autoattach(skel->progs.nsg_identity_seed, false);
 	/* Task storage needs 5.11+: only created where it is used. */

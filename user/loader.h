@@ -23,6 +23,7 @@ struct nsg_load_opts {
 	unsigned int container_rate;     /* events/s per container and class; 0: no limit */
 	unsigned int container_burst;
 	unsigned int max_containers;     /* sizes the per-container maps */
+	int lsm_bpf_args;                /* the probe's: picks the `bpf` LSM hook's variant */
 };
 
 /* Returns the loaded (not yet attached) skeleton, or NULL with err set. */

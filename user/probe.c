@@ -110,6 +110,20 @@ static int trial_load(const struct btf *vmlinux, enum bpf_prog_type type,
 	return 0;
 }
 
+/* Arguments of a kernel function per its BTF; -1 when it has none. */
+static int func_args(const struct btf *vmlinux, const char *func)
+{
+	const struct btf_type *t;
+	int id;
+
+	if (!vmlinux)
+		return -1;
+	id = btf__find_by_name_kind(vmlinux, func, BTF_KIND_FUNC);
+	if (id <= 0 || !(t = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type)))
+		return -1;
+	return btf_vlen(t);
+}
+
 int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen)
 {
 	struct btf *vmlinux;
@@ -147,6 +161,7 @@ int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen)
 	p->lsm_load_errno = trial_load(vmlinux, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_capable");
 	p->fentry_load_errno =
 		trial_load(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "ipcns_install");
+	p->lsm_bpf_args = func_args(vmlinux, "bpf_lsm_bpf");
 	btf__free(vmlinux);
 	p->lsm_prog_loads = p->lsm_load_errno == 0;
 	p->trampolines = p->fentry_load_errno == 0;

@@ -20,6 +20,7 @@ struct nsg_probe {
 	char lsm_list[256];
 	int lsm_load_errno;     /* why the trial loads failed (0: they loaded) */
 	int fentry_load_errno;
+	int lsm_bpf_args;       /* arguments of the `bpf` LSM hook (4 from 6.14: `kernel`); -1 unknown */
 	const char *mounted[4]; /* filesystems this agent had to mount */
 	size_t nmounted;
 };
