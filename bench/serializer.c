@@ -58,6 +58,7 @@ static void make_events(void)
 		e->tid = e->pid;
 		e->ppid = 1234;
 		e->cgroup_id = 19899;
+		e->container_cgroup_id = 19899; /* in its own container's cgroup: no `cgroup` */
 		e->is_container = 1;
 		memcpy(e->container_id, ID, sizeof(ID));
 		memcpy(e->comm, "evil\"\\\n\xff\xc3(x", 11); /* renamed with PR_SET_NAME */
@@ -199,6 +200,7 @@ static json_t *jansson_event(const struct nsg_event *e)
 	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)e->cgroup_id));
 	json_object_set_new(o, "container_id", json_stringn(e->container_id, NSG_CONTAINER_ID_LEN));
 	json_object_set_new(o, "container", json_incref(container_json));
+	json_object_set_new(o, "container_cgroup_id", json_integer((json_int_t)e->container_cgroup_id));
 	json_object_set_new(o, "host_ns", ns_list(e->host_ns_mask & (NSG_VIOLATION_MASK | e->reported_mask)));
 	json_object_set_new(o, "host_ns_all", ns_list(e->host_ns_mask));
 	json_object_set_new(o, "ns", ns_inums(e->ns_inum));
