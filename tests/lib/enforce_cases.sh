@@ -198,16 +198,22 @@ pinned_enforcement_steps() {
 	[[ $RUN_RC -eq 0 && $RUN_OUT == *cleaned* ]] || { log "after cleanup: $RUN_OUT"; return 1; }
 }
 
-t_pinned_enforcement() {
-	local pins=/sys/fs/bpf/nsguard-test-$$ rc=0
-	pinned_enforcement_steps "$pins" || rc=1
-	# Pinned enforcement left behind would stop every later test's containers.
+# PINS STEPS AGENT...: STEPS PINS runs a --pin case; whatever it left pinned
+# (it failed half-way) is removed after its AGENTs are stopped: pinned
+# enforcement left behind would stop every later test's containers.
+with_pins() {
+	local pins=$1 steps=$2 agent rc=0
+	shift 2
+	"$steps" "$pins" || rc=1
 	if [[ -e $pins ]]; then
-		agent_stop pinned
-		agent_stop pinned2
+		for agent in "$@"; do agent_stop "$agent"; done
 		"$NSGUARD" --cleanup --pin-path "$pins" 2>/dev/null
 	fi
 	return $rc
+}
+
+t_pinned_enforcement() {
+	with_pins "/sys/fs/bpf/nsguard-test-$$" pinned_enforcement_steps pinned pinned2
 }
 
 t_tier_reported() {

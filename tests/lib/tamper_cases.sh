@@ -207,14 +207,7 @@ tamper_kill_pinned_steps() {
 }
 
 t_tamper_kill_pinned() {
-	local pins=/sys/fs/bpf/nsguard-tamper-$$ rc=0
-	tamper_kill_pinned_steps "$pins" || rc=1
-	if [[ -e $pins ]]; then
-		agent_stop tamper_pin
-		agent_stop tamper_pin2
-		"$NSGUARD" --cleanup --pin-path "$pins" 2>/dev/null
-	fi
-	return $rc
+	with_pins "/sys/fs/bpf/nsguard-tamper-$$" tamper_kill_pinned_steps tamper_pin tamper_pin2
 }
 
 # The agent as a DaemonSet runs it: in a container of its own (here a
