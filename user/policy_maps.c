@@ -26,7 +26,7 @@ static uint32_t exe_mask(const struct nsg_policy *p, const char *path)
 	return mask;
 }
 
-static void exe_key(const char *path, char key[NSG_EXE_LEN])
+void nsg_policy_exe_key(const char *path, char key[NSG_EXE_LEN])
 {
 	memset(key, 0, NSG_EXE_LEN);
 	strncpy(key, path, NSG_EXE_LEN - 1);
@@ -59,7 +59,7 @@ static int push_exes(int fd, const struct nsg_policy *p, char *err, size_t errle
 		if (!p->rules[i].executable)
 			continue;
 		mask = exe_mask(p, p->rules[i].executable);
-		exe_key(p->rules[i].executable, key);
+		nsg_policy_exe_key(p->rules[i].executable, key);
 		if (bpf_map_update_elem(fd, key, &mask, BPF_ANY)) {
 			snprintf(err, errlen, "allowlist of executables: %s", strerror(errno));
 			return -1;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "nsguard.h"
 #include "policy.h"
 
 struct nsguard_bpf;
@@ -17,6 +18,8 @@ struct nsguard_bpf;
 uint64_t nsg_policy_word(const struct nsg_policy *p, bool enforce);
 /* exempt_exes' value for a path: the types its rules allow; 0: not listed. */
 uint32_t nsg_policy_exe_mask(const struct nsg_policy *p, const char *path);
+/* exempt_exes' key for a path: zero-padded, cut to NSG_EXE_LEN - 1 bytes. */
+void nsg_policy_exe_key(const char *path, char key[NSG_EXE_LEN]);
 /* Returns 0, or -1 with err set (nothing changed when the exe map is full). */
 int nsg_policy_push(struct nsguard_bpf *skel, const struct nsg_policy *p, bool enforce,
 		    char *err, size_t errlen);

@@ -409,8 +409,7 @@ static unsigned int check_exempt_exes(struct agent *a)
 
 		if (!path)
 			continue;
-		memset(key, 0, sizeof(key));
-		strncpy(key, path, sizeof(key) - 1);
+		nsg_policy_exe_key(path, key);
 		if (bpf_map_lookup_elem(fd, key, &have)) {
 			exe_finding(a, path, "removed", 0, nsg_policy_exe_mask(&a->policy, path));
 			n++;
