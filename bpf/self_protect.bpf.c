@@ -338,22 +338,27 @@ int BPF_PROG(nsg_guard_tp_signal, int sig, struct kernel_siginfo *info, struct t
 	return 0;
 }
 
-/*
- * A pid a caller named is the agent's (a ptrace-style attempt then): only
- * callers in the initial PID namespace can name it.
- */
-static __always_inline void nsg_tamper_ptrace_pid(__u32 pid)
+/* A pid the caller named is the agent's: only callers in the initial PID namespace can. */
+static __always_inline int nsg_names_agent(__u32 pid)
 {
 	struct nsg_self_cfg *cfg = nsg_self_cfg();
 	struct task_struct *task = bpf_get_current_task_btf();
-	int named = 0;
 
 	if (!cfg || !pid || BPF_CORE_READ(task, thread_pid, level) != 0)
-		return;
-	named = pid == cfg->agent_tgid;
+		return 0;
+	if (pid == cfg->agent_tgid)
+		return 1;
 	for (int i = 0; i < NSG_AGENT_TIDS; i++)
-		named |= cfg->agent_tids[i] && pid == cfg->agent_tids[i];
-	if (named)
+		if (cfg->agent_tids[i] && pid == cfg->agent_tids[i])
+			return 1;
+	return 0;
+}
+
+static __always_inline void nsg_tamper_ptrace_pid(__u32 pid)
+{
+	struct nsg_self_cfg *cfg = nsg_self_cfg();
+
+	if (cfg && nsg_names_agent(pid))
 		nsg_tamper(NSG_TAMPER_PTRACE, NSG_PTRACE_MODE_ATTACH_REALCREDS, NSG_OBJ_AGENT,
 			   cfg->agent_tgid, NULL, 0);
 }
@@ -388,7 +393,8 @@ int nsg_guard_tp_getfd(struct trace_event_raw_sys_enter *ctx)
 {
 	struct task_struct *target = nsg_pidfd_task(bpf_get_current_task_btf(), (int)ctx->args[0]);
 
-	if (target)
-		nsg_tamper_ptrace(target, NSG_PTRACE_MODE_ATTACH_REALCREDS);
+	if (target && nsg_is_agent(target))
+		nsg_tamper(NSG_TAMPER_PTRACE, NSG_PTRACE_MODE_ATTACH_REALCREDS, NSG_OBJ_AGENT,
+			   BPF_CORE_READ(target, tgid), NULL, 0);
 	return 0;
 }
