@@ -412,12 +412,15 @@ static int poll_until_stopped(struct agent *a)
 		nsg_hook_server_service(&a->hook, nsg_agent_hook_request, a);
 		if (reload_requested) {
 			reload_requested = 0;
+			nsg_docker_roots_refresh(&a->docker, nsg_boottime_ns() / 1000000, true);
 			nsg_agent_reload_policy(a);
 			nsg_self_check(a);
 		}
 		if (time(NULL) != last_refresh) {
 			last_refresh = time(NULL);
 			refresh_metrics(a);
+			/* Cheap while the dockerd seen last still runs. */
+			nsg_docker_roots_refresh(&a->docker, nsg_boottime_ns() / 1000000, false);
 		}
 		if (a->cfg->stats_interval && time(NULL) >= next_stats) {
 			nsg_self_check(a);
@@ -464,6 +467,9 @@ static int open_metadata(struct agent *a)
 		a->storage_roots[2] = "/run/containers/storage";
 		a->meta_cfg.storage_roots = a->storage_roots;
 	}
+	nsg_docker_roots_init(&a->docker);
+	nsg_docker_roots_refresh(&a->docker, nsg_boottime_ns() / 1000000, true);
+	a->meta_cfg.docker_roots = a->docker.list;
 	a->meta = nsg_meta_cache_new(&a->meta_cfg, 1024);
 	a->fmt.container_of = container_of;
 	a->fmt.container_arg = a;

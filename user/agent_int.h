@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include "cgroupmode.h"
 #include "cli.h"
+#include "docker_roots.h"
 #include "exe_cache.h"
 #include "feed_schema.h"
 #include "flow_summary.h"
@@ -33,6 +34,7 @@ struct agent {
 	struct nsg_metrics *metrics;
 	struct nsg_meta_config meta_cfg;
 	const char *storage_roots[4];
+	struct nsg_docker_roots docker; /* meta_cfg.docker_roots points into it */
 	struct nsg_meta_cache *meta;
 	struct nsg_probe probe;
 	struct nsg_hostns host;

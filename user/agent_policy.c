@@ -219,6 +219,39 @@ void nsg_agent_reload_policy(struct agent *a)
 	emit_policy_event(a, NULL);
 }
 
+/*
+ * Docker writes no annotations into the bundle: its container's name and
+ * image are in its own state (config.v2.json under the data root), written
+ * before the runtime is called. A dockerd started since the last look is
+ * looked for again, so the first container it starts is named too.
+ */
+static void fill_from_runtime_state(struct agent *a, struct nsg_known_container *k,
+				    struct nsg_container_meta *meta)
+{
+	struct nsg_container_meta state;
+
+	if (k->container_name && k->image)
+		return;
+	nsg_metadata_lookup(&a->meta_cfg, k->id, &state);
+	if (!state.found && !a->docker.n &&
+	    nsg_docker_roots_refresh(&a->docker, nsg_boottime_ns() / 1000000, true))
+		nsg_metadata_lookup(&a->meta_cfg, k->id, &state);
+	if (!state.found)
+		return;
+	if (!k->container_name && state.name[0]) {
+		memcpy(meta->name, state.name, sizeof(meta->name));
+		k->container_name = meta->name;
+	}
+	if (!k->image && state.image[0]) {
+		memcpy(meta->image, state.image, sizeof(meta->image));
+		k->image = meta->image;
+	}
+	if (!k->runtime && state.runtime[0]) {
+		memcpy(meta->runtime, state.runtime, sizeof(meta->runtime));
+		k->runtime = meta->runtime;
+	}
+}
+
 json_t *nsg_agent_hook_request(void *arg, json_t *state)
 {
 	struct agent *a = arg;
@@ -232,6 +265,7 @@ json_t *nsg_agent_hook_request(void *arg, json_t *state)
 	if (nsg_oci_state_container(state, &a->cgroups, &k, &meta, cgroup, sizeof(cgroup), &config,
 				    err, sizeof(err)))
 		return json_pack("{s:b, s:s}", "ok", 0, "error", err);
+	fill_from_runtime_state(a, &k, &meta);
 	in = nsg_known_match_input(&k);
 	k.allowed = nsg_policy_container_allows(&a->policy, &in);
 	/* In the kernel before the answer: the runtime waits for it. */
