@@ -32,6 +32,9 @@ BPF_HDRS := $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)
 USER_SRCS := $(sort $(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 HOOK_OBJS := $(OUTPUT)/hook/oci_hook.o $(OUTPUT)/user/policy.o $(OUTPUT)/user/names.o
+# The Docker runtime wrapper: policy.o for hook.on_agent_unreachable, as the hook.
+RUNC_OBJS := $(OUTPUT)/hook/runtime_wrapper.o $(OUTPUT)/user/runtime_spec.o \
+	$(OUTPUT)/user/policy.o $(OUTPUT)/user/names.o
 # Everything but main(): linked into unit tests as well.
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -44,7 +47,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 -include bench/bench.mk
 .PHONY: all deps clean vmlinux test vmtest unit-bins unit-test integration-test run install asan
 
-all: deps nsguard nsguard-oci-hook
+all: deps nsguard nsguard-oci-hook nsguard-runc
 
 deps:
 	$(Q)scripts/deps.sh
@@ -60,6 +63,13 @@ nsguard-oci-hook: $(OUTPUT)/nsguard-oci-hook
 	$(Q)cp $< $@
 
 $(OUTPUT)/nsguard-oci-hook: $(HOOK_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -lyaml -o $@
+
+nsguard-runc: $(OUTPUT)/nsguard-runc
+	$(Q)cp $< $@
+
+$(OUTPUT)/nsguard-runc: $(RUNC_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -lyaml -o $@
 
@@ -98,7 +108,7 @@ vmlinux:
 # Userspace under AddressSanitizer + UBSan, used by the tests.
 asan:
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 .output/asan/nsguard \
-		.output/asan/nsguard-oci-hook
+		.output/asan/nsguard-oci-hook .output/asan/nsguard-runc
 
 unit-bins: asan
 	$(Q)$(MAKE) --no-print-directory OUTPUT=.output/asan SANITIZE=1 \
@@ -127,7 +137,8 @@ run: all
 install: all
 	install -D -m 0755 nsguard $(DESTDIR)$(PREFIX)/sbin/nsguard
 	install -D -m 0755 nsguard-oci-hook $(DESTDIR)$(PREFIX)/libexec/nsguard/nsguard-oci-hook
+	install -D -m 0755 nsguard-runc $(DESTDIR)$(PREFIX)/libexec/nsguard/nsguard-runc
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf .output nsguard nsguard-oci-hook
+	$(Q)rm -rf .output nsguard nsguard-oci-hook nsguard-runc

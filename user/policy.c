@@ -454,3 +454,18 @@ uint32_t nsg_policy_container_allows(const struct nsg_policy *p, const struct ns
 			mask |= p->rules[i].ns_mask;
 	return mask;
 }
+
+enum nsg_hook_failure nsg_policy_hook_failure(const char *path, char *why, size_t whylen)
+{
+	enum nsg_hook_failure mode;
+	struct nsg_policy p;
+
+	why[0] = '\0';
+	if (!path)
+		return NSG_HOOK_FAIL_OPEN;
+	if (nsg_policy_load(path, &p, why, whylen))
+		return NSG_HOOK_FAIL_CLOSED;
+	mode = p.hook_failure;
+	nsg_policy_free(&p);
+	return mode;
+}

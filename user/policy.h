@@ -56,6 +56,13 @@ int nsg_policy_parse(const char *name, const char *text, size_t len, struct nsg_
 /* Reads and parses FILE; refuses a world-writable one. */
 int nsg_policy_load(const char *path, struct nsg_policy *out, char *err, size_t errlen);
 int nsg_policy_load_default(struct nsg_policy *out);
+/*
+ * What the hook and nsguard-runc do when they cannot do their part: the
+ * policy file's hook.on_agent_unreachable. No file (NULL): open. A file
+ * that cannot be read or parsed cannot have said "open": closed, with the
+ * reason in why (else why is "").
+ */
+enum nsg_hook_failure nsg_policy_hook_failure(const char *path, char *why, size_t whylen);
 void nsg_policy_free(struct nsg_policy *p);
 
 /* Namespace types whose action is at least `a` (alert includes block). */

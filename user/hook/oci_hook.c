@@ -130,19 +130,11 @@ static int ask_agent(const struct hook_args *a, json_t *state, char *why, size_t
 
 static enum nsg_hook_failure failure_mode(const char *policy_path)
 {
-	struct nsg_policy p;
-	char err[512];
-	enum nsg_hook_failure mode;
+	char why[512];
+	enum nsg_hook_failure mode = nsg_policy_hook_failure(policy_path, why, sizeof(why));
 
-	if (!policy_path)
-		return NSG_HOOK_FAIL_OPEN;
-	if (nsg_policy_load(policy_path, &p, err, sizeof(err))) {
-		/* An unreadable policy cannot have said "open". */
-		fprintf(stderr, "nsguard-oci-hook: %s: failing closed\n", err);
-		return NSG_HOOK_FAIL_CLOSED;
-	}
-	mode = p.hook_failure;
-	nsg_policy_free(&p);
+	if (why[0])
+		fprintf(stderr, "nsguard-oci-hook: %s: failing closed\n", why);
 	return mode;
 }
 
