@@ -8,8 +8,9 @@ BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev l
 	libcmocka-dev libclang-rt-14-dev make gcc libc6-dev pkg-config)
 # strace: the refused agent's bpf() calls; systemd: systemd-analyze verify
 # of the unit (a test that cannot run is a skip, and a skip fails CI).
+# docker.io, docker-compose: the Docker suite starts a dockerd of its own.
 TEST_PKGS=(runc crun podman busybox-static jq util-linux iproute2 procps
-	qemu-system-x86 xz-utils python3-yaml valgrind strace systemd)
+	qemu-system-x86 xz-utils python3-yaml valgrind strace systemd docker.io docker-compose)
 # `make bench`: the alternatives it compares against, and the chart.
 BENCH_PKGS=(bpftrace auditd gnuplot-nox)
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every suite: unit, host integration and evasion (userspace under ASan/UBSan),
+# Runs every suite: unit, host integration, evasion and Docker Engine (userspace under ASan/UBSan),
 # runtime metadata against real runtimes, deployment artefacts (static
 # build, manifests), the VM accelerator choice and the VM suite (BPF LSM),
 # the agent under valgrind memcheck, and a short fuzzing pass.
@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tests/lib/summary.sh"
 
 # The suites that must report, by the name on their closing line.
-SUITES=(unit integration evasion metadata deploy vmaccel vm valgrind fuzz)
+SUITES=(unit integration evasion docker metadata deploy vmaccel vm valgrind fuzz)
 # Variables that leave tests out: development only, refused under CI.
 PARTIAL_VARS=(NSG_TEST_ONLY FUZZ_TARGETS)
 
@@ -47,6 +47,7 @@ AGENT=${NSGUARD:-$ROOT/.output/asan/nsguard}
 run_suite unit "$ROOT/tests/unit/run.sh" "$ROOT/.output/asan/tests"
 run_suite integration env NSGUARD="$AGENT" "$ROOT/tests/integration/run.sh"
 run_suite evasion env NSGUARD="$AGENT" "$ROOT/tests/evasion/run.sh"
+run_suite docker env NSGUARD="$AGENT" "$ROOT/tests/docker/run.sh"
 run_suite metadata "$ROOT/tests/integration/metadata_selftest.sh"
 run_suite deploy "$ROOT/tests/deploy/run.sh"
 run_suite vmaccel "$ROOT/tests/vm/accel-test.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""Static checks of deploy/: Kubernetes manifests, Dockerfile, systemd unit.
+"""Static checks of deploy/: Kubernetes manifests, Dockerfile, systemd unit, daemon.json.
 
 No cluster, no Docker engine: what can be known from the files alone is
 checked here (references between objects, least-privilege rules the API
@@ -12,6 +12,7 @@ Prints one line per check and closes with "N passed, N failed" (then
 tests/lib/summary.sh).
 """
 import configparser
+import json
 import os
 import re
 import shlex
@@ -351,6 +352,56 @@ def verify_with_systemd(c, path):
             "; ".join(noise[:3]) or f"exit {r.returncode} with no output")
 
 
+def c_string(header, name):
+    """The string a #define in a C header gives `name`, or None."""
+    with open(header) as f:
+        m = re.search(r'#define\s+' + name + r'\s+"([^"]*)"', f.read())
+    return m.group(1) if m else None
+
+
+def check_docker(c, root, unit):
+    """daemon.json: Docker's default runtime is nsguard-runc, where `make
+    install` puts it, and the wrapper's defaults meet the agent's unit."""
+    path = os.path.join(root, "deploy", "docker", "daemon.json")
+    if not c.check(os.path.exists(path), f"{path} exists"):
+        return
+    try:
+        with open(path) as f:
+            cfg = json.load(f)
+    except ValueError as e:
+        c.check(False, "daemon.json parses", str(e))
+        return
+    runtimes = cfg.get("runtimes") or {}
+    default = cfg.get("default-runtime")
+    c.check(default in runtimes, "daemon.json: default-runtime is one of its runtimes",
+            f"{default!r} not in {sorted(runtimes)}")
+    with open(os.path.join(root, "Makefile")) as f:
+        installed = re.findall(r"\$\(PREFIX\)(/\S*nsguard-runc)", f.read())
+    want = "/usr/local" + installed[0] if installed else None
+    got = (runtimes.get(default) or {}).get("path")
+    c.check(want is not None and got == want,
+            "daemon.json: the runtime's path is where `make install` puts nsguard-runc",
+            f"{got} vs {want}")
+    spec = os.path.join(root, "user", "runtime_spec.h")
+    hook = c_string(spec, "NSG_RUNC_DEFAULT_HOOK")
+    with open(os.path.join(root, "Makefile")) as f:
+        mk = f.read()
+    c.check(hook is not None and hook.replace("/usr/local", "$(PREFIX)") in mk,
+            "nsguard-runc's default hook is where `make install` puts nsguard-oci-hook", str(hook))
+    policy = c_string(spec, "NSG_RUNC_DEFAULT_POLICY")
+    sock = c_string(os.path.join(root, "user", "cli.h"), "NSG_DEFAULT_HOOK_SOCKET")
+    cp = configparser.ConfigParser(strict=False, interpolation=None, comment_prefixes=("#", ";"))
+    cp.optionxform = str
+    cp.read(unit)
+    exe = shlex.split(cp.get("Service", "ExecStart", fallback=""))
+    c.check(policy is not None and arg_value(exe, "--policy") == policy,
+            "nsguard-runc's default policy is the unit's --policy",
+            f"{policy} vs {arg_value(exe, '--policy')}")
+    rundir = cp.get("Service", "RuntimeDirectory", fallback="")
+    c.check(sock is not None and os.path.dirname(sock) == "/run/" + rundir,
+            "the hook's default socket is in the unit's RuntimeDirectory", f"{sock} vs /run/{rundir}")
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -358,6 +409,7 @@ def main():
     docs = check_kubernetes(c, os.path.join(root, "deploy", "kubernetes"))
     check_dockerfile(c, os.path.join(root, "deploy", "Dockerfile"))
     check_systemd(c, os.path.join(root, "deploy", "systemd", "nsguard.service"), docs)
+    check_docker(c, root, os.path.join(root, "deploy", "systemd", "nsguard.service"))
     line = f"{c.passed} passed, {c.failed} failed"
     if c.skipped:
         line += f", {c.skipped} skipped"

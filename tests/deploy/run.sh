@@ -104,7 +104,8 @@ fi
 # other non-zero exit (a traceback, a missing module) is not a catch.
 mutant() { # DESCRIPTION FILE PYTHON-EXPRESSION-ON-s FAILING-CHECK
 	local what=$1 file=$2 expr=$3 want=$4 rc=0
-	rm -rf "$tmp/m" && mkdir -p "$tmp/m" && cp -r deploy "$tmp/m/"
+	rm -rf "$tmp/m" && mkdir -p "$tmp/m/user" && cp -r deploy Makefile "$tmp/m/" &&
+		cp user/runtime_spec.h user/cli.h "$tmp/m/user/"
 	$py -c "import sys; p=sys.argv[1]; s=open(p).read(); t=$expr; assert t != s; open(p,'w').write(t)" \
 		"$tmp/m/deploy/$file" || { fail "mutant: $what" "mutation did not apply"; return; }
 	$py tests/deploy/check_manifests.py "$tmp/m" >"$tmp/mout" 2>&1 || rc=$?
@@ -121,6 +122,12 @@ mutant() { # DESCRIPTION FILE PYTHON-EXPRESSION-ON-s FAILING-CHECK
 mutant "volume without mount" kubernetes/daemonset.yaml \
 	"s.replace('            - name: crun\n              mountPath: /run/crun\n              readOnly: true\n', '')" \
 	"DaemonSet: every volume is mounted"
+mutant "daemon.json names another wrapper path" docker/daemon.json \
+	"s.replace('/usr/local/libexec/nsguard/nsguard-runc', '/usr/libexec/nsguard-runc')" \
+	"daemon.json: the runtime's path is where \`make install\` puts nsguard-runc"
+mutant "daemon.json's default runtime is runc" docker/daemon.json \
+	"s.replace('\"default-runtime\": \"nsguard\"', '\"default-runtime\": \"runc\"')" \
+	"daemon.json: default-runtime is one of its runtimes"
 mutant "privileged without annotation" kubernetes/daemonset.yaml \
 	"s.replace('privileged: false', 'privileged: true')" \
 	"container nsguard: not privileged (or annotated nsguard.io/privileged-reason)"

@@ -8,6 +8,7 @@
 #   barrier NAME                 make a marker event and wait for it: every event
 #                                caused before the call has then been delivered
 #   count_events NAME JQ_FILTER  number of matching events
+#   wait_state NAME JQ_FILTER    the state of the next agent_stats matching (needs --stats-interval)
 #   check NAME CMD...            run one test case, count pass/fail (or skip)
 #   finish_suite NAME            failed and skipped cases by name, then the
 #                                closing line; fails on a failure, or a skip under CI
@@ -84,6 +85,14 @@ wait_event() {
 		fi
 		sleep 0.05
 	done
+}
+
+# AGENT FILTER: the state object of the first agent_stats after now matching FILTER.
+wait_state() {
+	local mark ev
+	mark=$(date -u +%Y-%m-%dT%H:%M:%S)
+	ev=$(wait_event "$1" ".event == \"agent_stats\" and .time >= \"$mark\" and ($2)" 30) || return 1
+	jq -c .state <<<"$ev"
 }
 
 # Fails (no output) when the filter is not valid jq, so a typo cannot pass as "0 events".

@@ -303,14 +303,6 @@ run_hooked_via() {
 		run_capture ctr_run_fg runc "$2" "$(kube_cg "$2")" hostpid -- echo started
 }
 
-# AGENT FILTER: the state object of the first agent_stats after now matching FILTER.
-wait_state() {
-	local mark ev
-	mark=$(date -u +%Y-%m-%dT%H:%M:%S)
-	ev=$(wait_event "$1" ".event == \"agent_stats\" and .time >= \"$mark\" and ($2)" 30) || return 1
-	jq -c .state <<<"$ev"
-}
-
 # Five times --max-containers allowlisted containers start and end one after
 # another: each starts and is allowed, and afterwards the registry, the
 # kernel's tables and the cached metadata are back where they began.
