@@ -11,7 +11,7 @@ bench: all
 
 # The feed's serializer alone (bench/serializer.c): events/s on one core,
 # the writer against the previous Jansson path. Userspace only, no root.
-SERIALIZER_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,feed_schema jsonw utf8 names timefmt tier)
+SERIALIZER_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,feed_schema controls jsonw utf8 names timefmt tier)
 .PHONY: bench-serializer
 
 $(OUTPUT)/bench/serializer: bench/serializer.c $(SERIALIZER_OBJS) | $(OUTPUT)

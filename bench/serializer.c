@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
+#include "controls.h"
 #include "feed_schema.h"
 #include "names.h"
 #include "timefmt.h"
@@ -176,6 +177,21 @@ static json_t *target_json(const struct nsg_setns_info *s, int t)
 			 (json_int_t)s->target_inum[t], "host", !!(s->target_host & NSG_BIT(t)));
 }
 
+/* "controls" as the feed writes it (controls.c), when the mask fails any. */
+static void controls_json(json_t *o, uint32_t mask)
+{
+	const char *ids[8];
+	size_t n = nsg_controls_failed(mask, ids, 8);
+	json_t *a;
+
+	if (!n)
+		return;
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(ids[i]));
+	json_object_set_new(o, "controls", a);
+}
+
 static json_t *jansson_event(const struct nsg_event *e)
 {
 	json_t *o = json_object(), *targets;
@@ -204,6 +220,8 @@ static json_t *jansson_event(const struct nsg_event *e)
 	json_object_set_new(o, "host_ns", ns_list(e->host_ns_mask & (NSG_VIOLATION_MASK | e->reported_mask)));
 	json_object_set_new(o, "host_ns_all", ns_list(e->host_ns_mask));
 	json_object_set_new(o, "ns", ns_inums(e->ns_inum));
+	controls_json(o, e->type == NSG_EV_SETNS ? e->reported_mask & e->setns.target_host :
+						   e->host_ns_mask & (NSG_VIOLATION_MASK | e->reported_mask));
 	if (e->type != NSG_EV_SETNS)
 		return o;
 	primary = nsg_first_ns_type(e->setns.target_host ? e->setns.target_host : e->setns.target_mask);

@@ -89,11 +89,21 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	a->received[e->type]++;
 	nsg_flow_note_exec(&a->flow, e);
-	nsg_metrics_count_event(a->metrics, nsg_event_name(e->type), nsg_verdict_name(e->verdict),
+	nsg_metrics_count_event(a->metrics, nsg_event_name(e->type), nsg_event_verdict(e),
 				ns_type_label(nsg_event_primary_ns(e)));
 	nsg_feed_kernel_event(nsg_sink_line(&a->sink), e, &a->fmt);
 	nsg_sink_commit(&a->sink);
 	return 0;
+}
+
+/* Audit mode: the feed says what enforce mode would do, on this tier, with this policy. */
+void nsg_agent_set_what_if(struct agent *a)
+{
+	a->fmt.audit = a->cfg->mode != NSG_MODE_ENFORCE;
+	a->fmt.would_block = a->cfg->block_mask;
+	a->fmt.would_stop = a->tier.tier == NSG_TIER_LSM	? "blocked" :
+			    a->tier.tier == NSG_TIER_SIGNAL ? "killed" :
+							      NULL;
 }
 
 bool nsg_agent_enforcing(const struct agent *a)
@@ -502,6 +512,7 @@ static int prepare(struct agent *a, char *err, size_t errlen)
 	}
 	a->fmt.cgroup_path_of = cgroup_path_of;
 	a->fmt.cgroup_arg = &a->cgroups;
+	nsg_agent_set_what_if(a);
 	a->fmt.boot_to_realtime_ns = nsg_boot_to_realtime_offset();
 	a->fmt.exe_of = nsg_exe_cache_lookup;
 	a->fmt.exe_arg = &a->exes;

@@ -65,6 +65,7 @@ struct agent {
 };
 
 bool nsg_agent_enforcing(const struct agent *a);
+void nsg_agent_set_what_if(struct agent *a);
 
 /* agent_policy.c */
 /* Loads the policy and merges it under the command line into a->effective. */

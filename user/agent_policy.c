@@ -214,6 +214,7 @@ void nsg_agent_reload_policy(struct agent *a)
 	nsg_policy_free(&a->policy);
 	a->policy = next;
 	a->effective.block_mask = eff.block_mask;
+	nsg_agent_set_what_if(a);
 	nsg_registry_apply(&a->registry, a->skel, &a->policy, exemption_map_full, a);
 	nsg_metrics_count_policy_reload(a->metrics, true);
 	emit_policy_event(a, NULL);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
+#include "controls.h"
 #include "feed_schema.h"
 #include "names.h"
 #include "tier.h"
@@ -51,6 +52,24 @@ static void agent_event_begin(struct nsg_jsonw *w, const char *event)
 	envelope(w, now, event);
 }
 
+/*
+ * "controls": the compliance controls that sharing `mask` fails
+ * (controls.c); left out when none.
+ */
+static void controls_member(struct nsg_jsonw *w, uint32_t mask)
+{
+	const char *ids[8];
+	size_t n = nsg_controls_failed(mask, ids, 8);
+
+	if (!n)
+		return;
+	nsg_jsonw_key(w, "controls");
+	nsg_jsonw_array_begin(w);
+	for (size_t i = 0; i < n; i++)
+		nsg_jsonw_string(w, ids[i]);
+	nsg_jsonw_array_end(w);
+}
+
 /* The `container` member, when the context can tell. */
 static void container_member(struct nsg_jsonw *w, const char *id, const struct nsg_feed_ctx *ctx)
 {
@@ -80,6 +99,45 @@ static const char *severity_of(const struct nsg_event *e)
 		return "violation";
 	}
 	return "info";
+}
+
+/*
+ * An informational event (namespace creation, a setns the policy does not
+ * report) is judged by nobody: "none", not the kernel's default "alert".
+ */
+const char *nsg_event_verdict(const struct nsg_event *e)
+{
+	if (e->verdict == NSG_VERDICT_ALERT && strcmp(severity_of(e), "info") == 0)
+		return "none";
+	return nsg_verdict_name(e->verdict);
+}
+
+/* What enforce mode would have done: audit mode's answer to "what if". */
+static const char *enforce_verdict(const struct nsg_feed_ctx *ctx, uint32_t reported,
+				   uint32_t allowed)
+{
+	if (reported & ctx->would_block & ~allowed)
+		return ctx->would_stop ? ctx->would_stop : "alert";
+	return allowed && allowed == reported ? "allowed" : "alert";
+}
+
+static void enforce_verdict_member(struct nsg_jsonw *w, const struct nsg_feed_ctx *ctx,
+				   uint32_t reported, uint32_t allowed)
+{
+	if (ctx && ctx->audit)
+		nsg_jsonw_kv_string(w, "enforce_verdict", enforce_verdict(ctx, reported, allowed));
+}
+
+/* The namespace types whose sharing an event is about, when it is a violation. */
+static uint32_t violated_mask(const struct nsg_event *e)
+{
+	if (strcmp(severity_of(e), "violation") != 0)
+		return 0;
+	if (e->type == NSG_EV_SETNS)
+		return e->reported_mask & e->setns.target_host;
+	if (e->type == NSG_EV_HOST_NS_EXEC)
+		return e->host_ns_mask & (NSG_VIOLATION_MASK | e->reported_mask);
+	return 0;
 }
 
 static void exe_member(struct nsg_jsonw *w, const struct nsg_event *e,
@@ -143,7 +201,9 @@ static void common_members(struct nsg_jsonw *w, const struct nsg_event *e,
 	nsg_format_rfc3339((int64_t)e->ts_boot_ns + ctx->boot_to_realtime_ns, when, sizeof(when));
 	envelope(w, when, nsg_event_name(e->type));
 	nsg_jsonw_kv_string(w, "severity", severity_of(e));
-	nsg_jsonw_kv_string(w, "verdict", nsg_verdict_name(e->verdict));
+	nsg_jsonw_kv_string(w, "verdict", nsg_event_verdict(e));
+	if (violated_mask(e))
+		enforce_verdict_member(w, ctx, e->reported_mask, e->allowed_mask);
 	nsg_jsonw_kv_uint(w, "pid", e->pid);
 	nsg_jsonw_kv_uint(w, "tid", e->tid);
 	nsg_jsonw_kv_uint(w, "ppid", e->ppid);
@@ -164,6 +224,7 @@ static void common_members(struct nsg_jsonw *w, const struct nsg_event *e,
 	}
 	nsg_jsonw_key(w, "ns");
 	ns_inums(w, e->ns_inum);
+	controls_member(w, violated_mask(e));
 }
 
 /* The target that matters most: a host namespace (IPC/PID first), then the first. */
@@ -427,6 +488,14 @@ static void flow_who_members(struct nsg_jsonw *w, const struct nsg_flow_id *who,
 	container_member(w, id, ctx);
 }
 
+/* The host namespaces a coalesced violation is about (setns: its targets). */
+static uint32_t coalesced_mask(const struct nsg_coalesce_key *k)
+{
+	if (k->type == NSG_EV_SETNS)
+		return k->mask & 0xff;
+	return k->type == NSG_EV_HOST_NS_EXEC ? (k->mask & NSG_NS_ALL) : 0;
+}
+
 void nsg_feed_coalesced(struct nsg_jsonw *w, const struct nsg_coalesced *c,
 			const struct nsg_feed_ctx *ctx)
 {
@@ -435,6 +504,8 @@ void nsg_feed_coalesced(struct nsg_jsonw *w, const struct nsg_coalesced *c,
 	agent_event_begin(w, "coalesced");
 	nsg_jsonw_kv_string(w, "severity", "violation");
 	nsg_jsonw_kv_string(w, "verdict", nsg_verdict_name(k->verdict));
+	if (k->verdict == NSG_VERDICT_ALERT)
+		enforce_verdict_member(w, ctx, coalesced_mask(k), 0);
 	nsg_jsonw_kv_string(w, "of", nsg_event_name(k->type));
 	nsg_jsonw_kv_uint(w, "repeats", c->repeats);
 	time_member(w, "first_time", c->first_ns, ctx);
@@ -454,6 +525,7 @@ void nsg_feed_coalesced(struct nsg_jsonw *w, const struct nsg_coalesced *c,
 		ns_list(w, k->mask & NSG_NS_ALL);
 		nsg_jsonw_member_bytes_or_null(w, "exe", c->exe);
 	}
+	controls_member(w, coalesced_mask(k));
 	nsg_jsonw_object_end(w);
 }
 
@@ -865,6 +937,7 @@ static void scanned_members(struct nsg_jsonw *w, const struct nsg_scanned_contai
 	ns_list(w, c->host_ns_mask);
 	nsg_jsonw_key(w, "ns");
 	ns_inums(w, c->ns_inum);
+	controls_member(w, reported);
 }
 
 void nsg_feed_host_ns_running(struct nsg_jsonw *w, const struct nsg_scanned_container *c,
@@ -875,6 +948,7 @@ void nsg_feed_host_ns_running(struct nsg_jsonw *w, const struct nsg_scanned_cont
 	agent_event_begin(w, "host_ns_running");
 	nsg_jsonw_kv_string(w, "severity", "violation");
 	nsg_jsonw_kv_string(w, "verdict", all_allowed ? "allowed" : "alert");
+	enforce_verdict_member(w, ctx, reported, allowed);
 	if (allowed) {
 		nsg_jsonw_key(w, "allowed_ns");
 		ns_list(w, allowed);
@@ -884,25 +958,30 @@ void nsg_feed_host_ns_running(struct nsg_jsonw *w, const struct nsg_scanned_cont
 	nsg_jsonw_object_end(w);
 }
 
-/* One container of the scan report: host_ns_running's fields without the envelope. */
-static void scan_container(struct nsg_jsonw *w, const struct nsg_scanned_container *c)
+/*
+ * One container of the scan report: host_ns_running's fields without the
+ * envelope, and its `container` object when the context knows it.
+ */
+void nsg_feed_scan_container(struct nsg_jsonw *w, const struct nsg_scanned_container *c,
+			     const struct nsg_feed_ctx *ctx)
 {
 	uint32_t shared = c->host_ns_mask & NSG_VIOLATION_MASK;
 
 	nsg_jsonw_object_begin(w);
 	nsg_jsonw_kv_string(w, "severity", shared ? "violation" : "info");
 	scanned_members(w, c, shared);
+	container_member(w, c->ident.id, ctx);
 	nsg_jsonw_object_end(w);
 }
 
 void nsg_feed_scan_report(struct nsg_jsonw *w, const struct nsg_scan *s, size_t violations,
-			  const struct nsg_hostns *host)
+			  const struct nsg_hostns *host, const struct nsg_feed_ctx *ctx)
 {
 	nsg_jsonw_object_begin(w);
 	nsg_jsonw_key(w, "containers");
 	nsg_jsonw_array_begin(w);
 	for (size_t i = 0; i < s->count; i++)
-		scan_container(w, &s->items[i]);
+		nsg_feed_scan_container(w, &s->items[i], ctx);
 	nsg_jsonw_array_end(w);
 	nsg_jsonw_kv_uint(w, "violations", violations);
 	nsg_jsonw_key(w, "host_ns");

@@ -51,6 +51,14 @@ struct nsg_feed_ctx {
 	/* The path of a cgroup by id (0) or -1: for tasks outside their container's cgroup. */
 	int (*cgroup_path_of)(void *arg, uint64_t id, char *path, size_t len);
 	void *cgroup_arg;
+	/*
+	 * Audit mode: violations also say what enforce mode would have done
+	 * ("enforce_verdict"): the policy's blocked types, and how this node's
+	 * tier stops ("killed", "blocked"; NULL: it cannot).
+	 */
+	bool audit;
+	uint32_t would_block;
+	const char *would_stop;
 };
 
 /* ---- kernel events ---- */
@@ -58,6 +66,8 @@ struct nsg_feed_ctx {
 /* host_ns_exec, setns, ns_create from a ring-buffer record. */
 void nsg_feed_kernel_event(struct nsg_jsonw *w, const struct nsg_event *e,
 			   const struct nsg_feed_ctx *ctx);
+/* The event's verdict as the feed and the metrics say it ("none" for information). */
+const char *nsg_event_verdict(const struct nsg_event *e);
 /* The namespace type an event is mainly about (setns: its `target`), or -1. */
 int nsg_event_primary_ns(const struct nsg_event *e);
 
@@ -178,6 +188,9 @@ void nsg_feed_container_from_registration(struct nsg_jsonw *w,
 
 /* {"containers":[...],"violations":N,"host_ns":{...}} */
 void nsg_feed_scan_report(struct nsg_jsonw *w, const struct nsg_scan *s, size_t violations,
-			  const struct nsg_hostns *host);
+			  const struct nsg_hostns *host, const struct nsg_feed_ctx *ctx);
+/* One row of it (`nsguard scan --format jsonl` writes one a line). */
+void nsg_feed_scan_container(struct nsg_jsonw *w, const struct nsg_scanned_container *c,
+			     const struct nsg_feed_ctx *ctx);
 
 #endif

@@ -39,7 +39,8 @@ static const char *const event_names[] = { "host_ns_exec", "setns", "ns_create",
 /* Events the kernel queues, hence can drop: always shown in the drops metric. */
 #define KERNEL_EVENTS 4
 /* restored/unrestored: what the agent's self-check did about a tamper it found. */
-static const char *const verdict_names[] = { "alert", "blocked", "killed", "allowed",
+/* none: informational events (no verdict). */
+static const char *const verdict_names[] = { "alert", "blocked", "killed", "allowed", "none",
 					     "restored", "unrestored", "other" };
 static const char *const ns_names[] = { "none", "ipc",	  "pid",  "net",  "uts", "mnt",
 					"cgroup", "time", "user", "other" };

@@ -180,7 +180,7 @@ static void check_tamper_fields(const json_t *o, const struct nsg_tamper_info *t
 static void check_kernel_fields(const json_t *o, const struct nsg_event *e)
 {
 	static const char *const severities[] = { "violation", "info", NULL };
-	static const char *const verdicts[] = { "alert", "blocked", "killed", "allowed",
+	static const char *const verdicts[] = { "alert", "blocked", "killed", "allowed", "none",
 						"unknown", NULL };
 	static const char *const events[] = { "host_ns_exec", "setns", "ns_create", "tamper",
 					      "unknown", NULL };

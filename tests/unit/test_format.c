@@ -142,6 +142,13 @@ static struct nsg_event base_event(uint32_t type)
 	return e;
 }
 
+/* The compliance controls (controls.c) for host IPC, and for host IPC and PID. */
+#define CONTROLS_IPC_LIST "\"cis-docker-1.6.0:5.17\",\"cis-docker-1.2.0:5.16\",\"k8s-pss-baseline:host-namespaces\""
+#define CONTROLS_IPC "\"controls\":[" CONTROLS_IPC_LIST "]"
+#define CONTROLS_BOTH                                                                      \
+	"\"controls\":[\"cis-docker-1.6.0:5.17\",\"cis-docker-1.6.0:5.16\",\"cis-docker-1.2.0:5.16\","  \
+	"\"cis-docker-1.2.0:5.15\",\"k8s-pss-baseline:host-namespaces\"]"
+
 static const char *kernel_line(const struct nsg_event *e, const struct nsg_feed_ctx *ctx)
 {
 	reset();
@@ -162,7 +169,7 @@ static void test_exec_event_bytes(void **state)
 			    "\"severity\":\"violation\",\"verdict\":\"alert\",\"pid\":100,\"tid\":101,"
 			    "\"ppid\":1,\"uid\":0,\"comm\":\"sh\",\"exe\":\"/bin/sh\",\"cgroup_id\":4242,"
 			    "\"container_id\":\"" ID "\",\"container_cgroup_id\":4242,\"host_ns\":[\"ipc\"],\"host_ns_all\":[\"ipc\"],"
-			    "\"ns\":" NS_JSON "}");
+			    "\"ns\":" NS_JSON "," CONTROLS_IPC "}");
 }
 
 static void test_ns_create_bytes(void **state)
@@ -181,7 +188,7 @@ static void test_ns_create_bytes(void **state)
 	e.create.new_inum[NSG_NS_IPC] = 11;
 	e.create.new_inum[NSG_NS_PID] = 12;
 	snprintf(want, sizeof(want),
-		 KERNEL_ENVELOPE("ns_create") "\"severity\":\"info\",\"verdict\":\"alert\","
+		 KERNEL_ENVELOPE("ns_create") "\"severity\":\"info\",\"verdict\":\"none\","
 		 "\"pid\":100,\"tid\":101,\"ppid\":1,\"uid\":0,\"comm\":\"sh\",\"exe\":null,%s"
 		 "\"syscall\":\"unshare\",\"clone_flags\":\"0x28000000\",\"created\":[\"ipc\",\"pid\"],"
 		 "\"new_ns\":{\"ipc\":11,\"pid\":12},\"child_pid\":null}", tail);
@@ -191,11 +198,53 @@ static void test_ns_create_bytes(void **state)
 	e.create.child_pid = 555;
 	e.uid = 1000;
 	snprintf(want, sizeof(want),
-		 KERNEL_ENVELOPE("ns_create") "\"severity\":\"info\",\"verdict\":\"alert\","
+		 KERNEL_ENVELOPE("ns_create") "\"severity\":\"info\",\"verdict\":\"none\","
 		 "\"pid\":100,\"tid\":101,\"ppid\":1,\"uid\":1000,\"comm\":\"sh\",\"exe\":null,%s"
 		 "\"syscall\":\"clone\",\"clone_flags\":\"0x28000000\",\"created\":[\"ipc\",\"pid\"],"
 		 "\"new_ns\":{\"ipc\":11,\"pid\":12},\"child_pid\":555}", tail);
 	assert_string_equal(kernel_line(&e, &plain_ctx), want);
+}
+
+/*
+ * Audit mode says what enforce mode would have done, from the policy's
+ * blocked types and the tier: right after the verdict, on violations only.
+ */
+static void test_enforce_verdict(void **state)
+{
+	struct nsg_event e = base_event(NSG_EV_HOST_NS_EXEC);
+	struct nsg_feed_ctx ctx = plain_ctx;
+
+	(void)state;
+	e.reported_mask = NSG_BIT(NSG_NS_IPC);
+	ctx.audit = true;
+	ctx.would_block = NSG_VIOLATION_MASK;
+	ctx.would_stop = "killed";
+	assert_non_null(strstr(kernel_line(&e, &ctx),
+			       "\"verdict\":\"alert\",\"enforce_verdict\":\"killed\",\"pid\":100,"));
+	ctx.would_stop = "blocked";
+	assert_non_null(strstr(kernel_line(&e, &ctx), "\"enforce_verdict\":\"blocked\""));
+	/* --block pid: an IPC violation would only alert. */
+	ctx.would_block = NSG_BIT(NSG_NS_PID);
+	assert_non_null(strstr(kernel_line(&e, &ctx), "\"enforce_verdict\":\"alert\""));
+	/* --enforcer none: nothing could stop it. */
+	ctx.would_block = NSG_VIOLATION_MASK;
+	ctx.would_stop = NULL;
+	assert_non_null(strstr(kernel_line(&e, &ctx), "\"enforce_verdict\":\"alert\""));
+	/* Allowlisted: allowed either way. */
+	ctx.would_stop = "killed";
+	e.allowed_mask = NSG_BIT(NSG_NS_IPC);
+	e.verdict = NSG_VERDICT_ALLOWED;
+	assert_non_null(strstr(kernel_line(&e, &ctx),
+			       "\"verdict\":\"allowed\",\"enforce_verdict\":\"allowed\""));
+	/* Enforce mode says nothing more than its verdict. */
+	ctx.audit = false;
+	assert_null(strstr(kernel_line(&e, &ctx), "enforce_verdict"));
+	/* Information has no verdict to foresee, and fails no control. */
+	ctx.audit = true;
+	e = base_event(NSG_EV_NS_CREATE);
+	assert_null(strstr(kernel_line(&e, &ctx), "enforce_verdict"));
+	assert_null(strstr(line(), "controls"));
+	assert_non_null(strstr(line(), "\"verdict\":\"none\""));
 }
 
 /* A hostile comm, exe from the lookup, the container object, two targets. */
@@ -232,7 +281,7 @@ static void test_setns_bytes(void **state)
 			    "\"comm_raw\":\"6122625c630a64017fffc328\",\"exe\":\"/usr/bin/nsenter\","
 			    "\"cgroup_id\":4242,\"container_id\":\"" ID "\",\"container\":" CONTAINER_JSON
 			    ",\"container_cgroup_id\":4242,\"host_ns\":[\"ipc\"],\"host_ns_all\":[\"ipc\"],\"ns\":" NS_JSON ","
-			    "\"target\":" TARGET_IPC ",\"targets\":[" TARGET_IPC
+			    CONTROLS_IPC ",\"target\":" TARGET_IPC ",\"targets\":[" TARGET_IPC
 			    ",{\"type\":\"net\",\"inum\":77,\"host\":false}],\"via\":\"pidfd\",\"fd\":3,"
 			    "\"nstype\":134217728,\"result\":-1}");
 }
@@ -384,7 +433,8 @@ static void test_text_line_bytes(void **state)
 	assert_string_equal(text_of_line(),
 			    T0 " host_ns_exec    violation alert   pid=100 comm=\"sh\" schema=1 tid=101 "
 			    "ppid=1 uid=0 exe=\"/bin/sh\" cgroup_id=4242 container_id=\"" ID "\" "
-			    "container_cgroup_id=4242 host_ns=[\"ipc\"] host_ns_all=[\"ipc\"] ns=" NS_JSON);
+			    "container_cgroup_id=4242 host_ns=[\"ipc\"] host_ns_all=[\"ipc\"] ns=" NS_JSON
+			    " controls=[" CONTROLS_IPC_LIST "]");
 	e = hostile_setns();
 	kernel_line(&e, &full_ctx);
 	assert_string_equal(text_of_line(),
@@ -392,7 +442,7 @@ static void test_text_line_bytes(void **state)
 			    "\" schema=1 tid=101 ppid=1 uid=0 comm_raw=\"6122625c630a64017fffc328\" "
 			    "exe=\"/usr/bin/nsenter\" cgroup_id=4242 container_id=\"" ID "\" container="
 			    CONTAINER_JSON " container_cgroup_id=4242 host_ns=[\"ipc\"] host_ns_all=[\"ipc\"] ns=" NS_JSON
-			    " target=" TARGET_IPC " targets=[" TARGET_IPC
+			    " controls=[" CONTROLS_IPC_LIST "] target=" TARGET_IPC " targets=[" TARGET_IPC
 			    ",{\"type\":\"net\",\"inum\":77,\"host\":false}] via=\"pidfd\" fd=3 "
 			    "nstype=134217728 result=-1");
 }
@@ -575,7 +625,7 @@ static void test_coalesced_setns_bytes(void **state)
 			    "\"container\":{\"runtime\":\"docker\",\"name\":\"web\",\"pod\":{\"name\":null,"
 			    "\"namespace\":\"shop\",\"uid\":null},\"image\":\"nginx:1.25\"},\"pid\":42,\"tid\":43,"
 			    "\"comm\":\"fl0-1\xef\xbf\xbd\",\"comm_raw\":\"666c302d31ff\",\"host_ns\":[\"ipc\"],"
-			    "\"targets\":[\"ipc\",\"uts\"],\"via\":\"nsfs\",\"result\":-1}");
+			    "\"targets\":[\"ipc\",\"uts\"],\"via\":\"nsfs\",\"result\":-1," CONTROLS_IPC "}");
 	/* An exec kind whose queued event was not seen: exe is null. */
 	c.key.type = NSG_EV_HOST_NS_EXEC;
 	c.key.verdict = NSG_VERDICT_ALERT;
@@ -583,11 +633,11 @@ static void test_coalesced_setns_bytes(void **state)
 	reset();
 	nsg_feed_coalesced(&w, &c, &plain_ctx);
 	assert_non_null(strstr(line(), "\"of\":\"host_ns_exec\""));
-	assert_non_null(strstr(line(), "\"host_ns\":[\"ipc\",\"pid\"],\"exe\":null}"));
+	assert_non_null(strstr(line(), "\"host_ns\":[\"ipc\",\"pid\"],\"exe\":null," CONTROLS_BOTH "}"));
 	c.exe = "/usr/local/bin/./flood";
 	reset();
 	nsg_feed_coalesced(&w, &c, &plain_ctx);
-	assert_non_null(strstr(line(), "\"exe\":\"/usr/local/bin/./flood\"}"));
+	assert_non_null(strstr(line(), "\"exe\":\"/usr/local/bin/./flood\"," CONTROLS_BOTH "}"));
 }
 
 static void test_rate_limited_bytes(void **state)
@@ -835,13 +885,14 @@ static void test_host_ns_running_bytes(void **state)
 			    "\"cgroup\":\"" SCANNED_CGROUP FFFD "\",\"cgroup_raw\":\"" SCANNED_CGROUP_HEX "\","
 			    "\"pid\":77,\"processes\":2,\"processes_in_host_ns\":{\"ipc\":2,\"pid\":1},"
 			    "\"host_ns\":[\"ipc\",\"pid\"],\"host_ns_all\":[\"ipc\",\"pid\"],"
-			    "\"ns\":" SCANNED_NS "}");
+			    "\"ns\":" SCANNED_NS "," CONTROLS_BOTH "}");
 	/* Everything reported is allowed; the container object comes last. */
 	reset();
 	nsg_feed_host_ns_running(&w, &c, 1, 1, &full_ctx);
 	assert_non_null(strstr(line(), "\"verdict\":\"allowed\",\"allowed_ns\":[\"ipc\"],"));
 	assert_non_null(strstr(line(), "\"processes_in_host_ns\":{\"ipc\":2},\"host_ns\":[\"ipc\"],"));
-	assert_non_null(strstr(line(), "\"ns\":" SCANNED_NS ",\"container\":" CONTAINER_JSON "}"));
+	assert_non_null(
+		strstr(line(), "\"ns\":" SCANNED_NS "," CONTROLS_IPC ",\"container\":" CONTAINER_JSON "}"));
 }
 
 static void test_scan_report_bytes(void **state)
@@ -854,13 +905,13 @@ static void test_scan_report_bytes(void **state)
 	items[1].host_ns_mask = 0;
 	strcpy(items[1].ident.pod_uid, "0b0e");
 	reset();
-	nsg_feed_scan_report(&w, &s, 1, &host);
+	nsg_feed_scan_report(&w, &s, 1, &host, NULL);
 	assert_string_equal(line(),
 			    "{\"containers\":[{\"severity\":\"violation\",\"container_id\":\"" ID "\","
 			    "\"runtime\":\"docker\",\"pod_uid\":null,\"cgroup\":\"" SCANNED_CGROUP FFFD "\","
 			    "\"cgroup_raw\":\"" SCANNED_CGROUP_HEX "\",\"pid\":77,\"processes\":2,"
 			    "\"processes_in_host_ns\":{\"ipc\":2,\"pid\":1},\"host_ns\":[\"ipc\",\"pid\"],"
-			    "\"host_ns_all\":[\"ipc\",\"pid\"],\"ns\":" SCANNED_NS "},"
+			    "\"host_ns_all\":[\"ipc\",\"pid\"],\"ns\":" SCANNED_NS "," CONTROLS_BOTH "},"
 			    "{\"severity\":\"info\",\"container_id\":\"" ID "\",\"runtime\":\"docker\","
 			    "\"pod_uid\":\"0b0e\",\"cgroup\":\"" SCANNED_CGROUP FFFD "\","
 			    "\"cgroup_raw\":\"" SCANNED_CGROUP_HEX "\",\"pid\":77,\"processes\":2,"
@@ -927,6 +978,7 @@ int main(void)
 		cmocka_unit_test(test_container_objects_bytes),
 		cmocka_unit_test(test_hook_unreachable_bytes),
 		cmocka_unit_test(test_host_ns_running_bytes),
+		cmocka_unit_test(test_enforce_verdict),
 		cmocka_unit_test(test_scan_report_bytes),
 		cmocka_unit_test(test_rfc3339_matches_gmtime),
 	};
