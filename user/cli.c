@@ -42,6 +42,7 @@ enum {
 	OPT_PIN,
 	OPT_PIN_PATH,
 	OPT_CLEANUP,
+	OPT_SUGGEST_POLICY,
 	OPT_COALESCE_WINDOW,
 	OPT_CONTAINER_RATE,
 	OPT_CONTAINER_BURST,
@@ -49,7 +50,11 @@ enum {
 };
 
 static const struct argp_option options[] = {
-	{ "format", 'f', "FMT", 0, "Output format: json (default) or text", 0 },
+	{ "format", 'f', "FMT", 0,
+	  "Output format: json (default; scan: a table on a terminal, else json), jsonl "
+	  "(scan: one container a line) or text (table)", 0 },
+	{ "suggest-policy", OPT_SUGGEST_POLICY, NULL, 0,
+	  "scan: print a policy that allowlists the host-namespace containers running now", 0 },
 	{ "output", 'o', "FILE", 0, "Append events to FILE instead of stdout", 0 },
 	{ "output-max-size", OPT_OUTPUT_MAX_SIZE, "BYTES", 0,
 	  "Rotate --output FILE when it would grow past BYTES (K/M/G suffixes)", 0 },
@@ -231,10 +236,13 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 	case 'f':
 		if (strcmp(arg, "json") == 0)
 			cfg->format = NSG_FMT_JSON;
-		else if (strcmp(arg, "text") == 0)
+		else if (strcmp(arg, "jsonl") == 0)
+			cfg->format = NSG_FMT_JSONL;
+		else if (strcmp(arg, "text") == 0 || strcmp(arg, "table") == 0)
 			cfg->format = NSG_FMT_TEXT;
 		else
-			return fail(ps, "--format: '%s' is not json or text%s", arg, "");
+			return fail(ps, "--format: '%s' is not json, jsonl, text or table%s", arg, "");
+		cfg->format_set = true;
 		return 0;
 	case OPT_MODE: {
 		static const char *const modes[] = { "audit", "enforce" };
@@ -382,6 +390,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_CLEANUP:
 		cfg->command = NSG_CMD_CLEANUP;
 		return 0;
+	case OPT_SUGGEST_POLICY:
+		cfg->suggest_policy = true;
+		return 0;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0 && strcmp(arg, "scan") == 0) {
 			cfg->command = NSG_CMD_SCAN;
@@ -428,6 +439,12 @@ int nsg_parse_args(int argc, char **argv, struct nsg_config *cfg, char *err, siz
 		fail(&ps, "--output-max-size needs --output FILE%s%s", "", "");
 		return NSG_EXIT_USAGE;
 	}
+	if (rc == 0 && !ps.reported && cfg->suggest_policy && cfg->command != NSG_CMD_SCAN) {
+		fail(&ps, "--suggest-policy is an option of `nsguard scan`%s%s", "", "");
+		return NSG_EXIT_USAGE;
+	}
+	if (rc == 0 && !ps.reported && cfg->format == NSG_FMT_JSONL && cfg->command != NSG_CMD_SCAN)
+		cfg->format = NSG_FMT_JSON; /* the feed is JSON lines already */
 	if (rc == 0 && !ps.reported)
 		return 0;
 	if (!ps.reported)

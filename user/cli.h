@@ -8,7 +8,8 @@
 #include <stdio.h>
 
 enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN, NSG_CMD_CHECK_POLICY, NSG_CMD_CLEANUP };
-enum nsg_format { NSG_FMT_JSON, NSG_FMT_TEXT };
+/* JSONL: `nsguard scan`, one container a line (the agent's feed is JSON lines anyway). */
+enum nsg_format { NSG_FMT_JSON, NSG_FMT_TEXT, NSG_FMT_JSONL };
 enum nsg_mode { NSG_MODE_AUDIT, NSG_MODE_ENFORCE };
 enum nsg_enforcer { NSG_ENFORCER_AUTO, NSG_ENFORCER_LSM, NSG_ENFORCER_SIGNAL, NSG_ENFORCER_NONE };
 
@@ -19,6 +20,8 @@ struct nsg_config {
 	enum nsg_enforcer enforcer;
 	unsigned int block_mask;   /* namespace types blocked in enforce mode */
 	bool mode_set, enforcer_set, block_set; /* given on the command line: beats the policy */
+	bool format_set;           /* --format given (scan: else a table on a terminal) */
+	bool suggest_policy;       /* scan --suggest-policy */
 	const char *policy_path;   /* NULL: the embedded default policy */
 	const char *hook_socket;   /* OCI hook requests; NULL: no hook listener */
 	const char *metrics_addr;  /* Prometheus endpoint; NULL: none */

@@ -3,8 +3,9 @@
 # ASan/UBSan by `make test`) against Debian's Docker Engine, started here with
 # a data root of its own (never /var/lib/docker: the agent must find it) and
 # no network. The CIS controls' own commands, exec + nsenter, compose,
-# restart/stop/rm, and allowlisting through the nsguard-runc runtime wrapper
-# registered in daemon.json. Closes with "docker: N passed, N failed".
+# restart/stop/rm, allowlisting through the nsguard-runc runtime wrapper
+# registered in daemon.json, and what an operator sees (scan, controls, the
+# path from audit to enforce). Closes with "docker: N passed, N failed".
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,6 +21,8 @@ source "$ROOT/tests/lib/docker.sh"
 source "$ROOT/tests/docker/cases.sh"
 # shellcheck source=tests/docker/wrapper_cases.sh
 source "$ROOT/tests/docker/wrapper_cases.sh"
+# shellcheck source=tests/docker/operator_cases.sh
+source "$ROOT/tests/docker/operator_cases.sh"
 
 ENFORCE_TIER=signal
 HOOK_BIN=${NSGUARD_HOOK:-$(dirname "$NSGUARD")/nsguard-oci-hook}
@@ -46,4 +49,5 @@ docker_import "$IMAGE" "$CTR_WORKDIR/rootfs" || exit 1
 run_docker_audit_suite
 run_docker_enforce_suite
 run_docker_wrapper_suite
+run_docker_operator_suite
 finish_suite docker

@@ -77,6 +77,18 @@ static void test_good_values(void **state)
 	assert_int_equal(cfg.stats_interval, 5);
 	assert_int_equal(cfg.ring_size, 256 * 1024);
 	assert_string_equal(cfg.output_path, "/tmp/x");
+	assert_true(cfg.format_set);
+	/* scan: no --format means "a table on a terminal"; jsonl and table are its own. */
+	assert_int_equal(PARSE(&cfg, err, "scan"), 0);
+	assert_false(cfg.format_set);
+	assert_int_equal(PARSE(&cfg, err, "scan", "--format", "jsonl", "--suggest-policy"), 0);
+	assert_int_equal(cfg.format, NSG_FMT_JSONL);
+	assert_true(cfg.suggest_policy);
+	assert_int_equal(PARSE(&cfg, err, "scan", "--format", "table"), 0);
+	assert_int_equal(cfg.format, NSG_FMT_TEXT);
+	/* The agent's feed is JSON lines already. */
+	assert_int_equal(PARSE(&cfg, err, "--format", "jsonl"), 0);
+	assert_int_equal(cfg.format, NSG_FMT_JSON);
 }
 
 static void test_bad_values(void **state)
@@ -87,7 +99,8 @@ static void test_bad_values(void **state)
 	(void)state;
 	expect_error(PARSE(&cfg, err, "--bogus"), err, "'--bogus'");
 	expect_error(PARSE(&cfg, err, "-z"), err, "'-z'");
-	expect_error(PARSE(&cfg, err, "--format", "xml"), err, "'xml'");
+	expect_error(PARSE(&cfg, err, "--format", "xml"), err, "'xml' is not json, jsonl, text or table");
+	expect_error(PARSE(&cfg, err, "--suggest-policy"), err, "--suggest-policy is an option of `nsguard scan`");
 	expect_error(PARSE(&cfg, err, "--format"), err, "'--format' needs a value");
 	expect_error(PARSE(&cfg, err, "--host-ns-pid", "abc"), err, "--host-ns-pid");
 	expect_error(PARSE(&cfg, err, "--host-ns-pid", "0"), err, "--host-ns-pid");
