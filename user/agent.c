@@ -315,8 +315,11 @@ static void start_flow(struct agent *a)
 static void report_running_containers(struct agent *a)
 {
 	uint32_t reported_types = nsg_policy_types_at_least(&a->policy, NSG_ACT_ALERT);
+	char self_cgroup[512] = "";
 	struct nsg_scan scan;
 
+	/* The agent's own pod shares the host PID namespace by design: not a finding. */
+	nsg_proc_cgroup_path(&a->cgroups, getpid(), self_cgroup, sizeof(self_cgroup));
 	if (nsg_scan_proc(&a->cgroups, &a->host, &scan)) {
 		fprintf(stderr, "nsguard: start-up scan: cannot read /proc\n");
 		return;
@@ -325,7 +328,7 @@ static void report_running_containers(struct agent *a)
 		struct nsg_scanned_container *c = &scan.items[i];
 		uint32_t reported = c->host_ns_mask & reported_types, allowed;
 
-		if (!reported)
+		if (!reported || strcmp(c->cgroup_path, self_cgroup) == 0)
 			continue;
 		allowed = reported & nsg_registry_allowed(&a->registry,
 				nsg_cgroup_id_of_path(&a->cgroups, c->cgroup_path));

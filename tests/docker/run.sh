@@ -5,7 +5,8 @@
 # no network. The CIS controls' own commands, exec + nsenter, compose,
 # restart/stop/rm, allowlisting through the nsguard-runc runtime wrapper
 # registered in daemon.json, and what an operator sees (scan, controls, the
-# path from audit to enforce). Closes with "docker: N passed, N failed".
+# path from audit to enforce), and the DaemonSet's pod spec run for real.
+# Closes with "docker: N passed, N failed".
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +24,8 @@ source "$ROOT/tests/docker/cases.sh"
 source "$ROOT/tests/docker/wrapper_cases.sh"
 # shellcheck source=tests/docker/operator_cases.sh
 source "$ROOT/tests/docker/operator_cases.sh"
+# shellcheck source=tests/docker/daemonset_cases.sh
+source "$ROOT/tests/docker/daemonset_cases.sh"
 
 ENFORCE_TIER=signal
 HOOK_BIN=${NSGUARD_HOOK:-$(dirname "$NSGUARD")/nsguard-oci-hook}
@@ -31,6 +34,7 @@ IMAGE=nsg-busybox:test
 
 docker_suite_cleanup() {
 	agent_stop_all
+	ds_cleanup
 	docker_stop
 	docker_cli_cleanup
 	host_suite_cleanup
@@ -50,4 +54,5 @@ run_docker_audit_suite
 run_docker_enforce_suite
 run_docker_wrapper_suite
 run_docker_operator_suite
+run_docker_daemonset_suite
 finish_suite docker
