@@ -84,7 +84,7 @@ _dk_rm_cgroup_parents() {
 _dk_pids_under() {
 	local p
 	for p in /proc/[0-9]*; do
-		[[ $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) == *"$1"* ]] && echo "${p#/proc/}"
+		[[ $(tr '\0' ' ' 2>/dev/null <"$p/cmdline") == *"$1"* ]] && echo "${p#/proc/}"
 	done
 }
 
