@@ -57,6 +57,14 @@ int nsg_runc_creates(const char *command)
 			   !strcmp(command, "restore"));
 }
 
+/* A reason quotes the argument it refuses: one line, whatever that held. */
+static void one_line(char *err)
+{
+	for (; *err; err++)
+		if ((unsigned char)*err < 0x20 || *err == 0x7f)
+			*err = '?';
+}
+
 /* One --nsguard-NAME=VALUE option. Returns 0, or -1 with err set. */
 static int take_own_opt(struct nsg_runc_args *a, const char *arg, size_t *nhook_args, char *err,
 			size_t errlen)
@@ -202,7 +210,7 @@ int nsg_runc_parse(int argc, char *const *argv, struct nsg_runc_args *out, char 
 			own = 0;
 		if (own && !strncmp(arg, NSG_OPT_PREFIX, strlen(NSG_OPT_PREFIX))) {
 			if (take_own_opt(out, arg, &nhook_args, err, errlen))
-				return -1;
+				return one_line(err), -1;
 			continue;
 		}
 		out->argv[out->argc++] = argv[i];

@@ -20,7 +20,7 @@ nsg_fuzz_saved_goal := $(.DEFAULT_GOAL)
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 30
 FUZZ_OUT ?= .output/fuzz
-FUZZ_ALL := policy metadata oci_state cgroup event
+FUZZ_ALL := policy metadata oci_state cgroup event suggest runtime_spec
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -30,14 +30,18 @@ FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(FUZZ_SAN) \
 # The project sources each target links, and the libraries they need.
 fuzz_srcs_policy := policy names
 fuzz_libs_policy := -lyaml
-fuzz_srcs_metadata := metadata feed_schema jsonw utf8 names timefmt tier
+fuzz_srcs_metadata := metadata feed_schema controls jsonw utf8 names timefmt tier
 fuzz_libs_metadata := -ljansson
-fuzz_srcs_oci_state := oci_state container policy names metadata feed_schema jsonw utf8 timefmt tier
+fuzz_srcs_oci_state := oci_state container policy names metadata feed_schema controls jsonw utf8 timefmt tier
 fuzz_libs_oci_state := -ljansson -lyaml
 fuzz_srcs_cgroup := container
 fuzz_libs_cgroup :=
-fuzz_srcs_event := feed_schema jsonw utf8 textline names timefmt tier
+fuzz_srcs_event := feed_schema controls jsonw utf8 textline names timefmt tier
 fuzz_libs_event := -ljansson
+fuzz_srcs_suggest := suggest_policy policy names utf8
+fuzz_libs_suggest := -lyaml
+fuzz_srcs_runtime_spec := runtime_spec
+fuzz_libs_runtime_spec := -ljansson
 
 FUZZ_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/fuzz/*.h)
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
