@@ -212,7 +212,8 @@ t_startup_scan_and_scan_command() {
 	out=$("$NSGUARD" scan --format text) || rc=$?
 	ctr_rm runc "$priv"
 	[[ $rc -eq 0 ]] || { log "scan exit $rc with only private containers, want 0"; return 1; }
-	grep -q "^${priv:0:12} .*kubernetes" <<<"$out" || { log "scan text lacks $priv: $out"; return 1; }
+	# The table: no name, image or pod in bare runc's state, runc's own runtime, nothing shared.
+	grep -qE "^${priv:0:12} +- +- +- +runc +- +1$" <<<"$out" || { log "scan text lacks $priv: $out"; return 1; }
 }
 
 # --- Agent lifecycle and bad input ----------------------------------------
