@@ -175,7 +175,7 @@ build_driver() {
 	${CC:-cc} -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-I"$ROOT/user" -I"$ROOT/include" "$W/driver.c" "$ROOT/user/metadata.c" \
-		"$ROOT"/user/{feed_schema,jsonw,utf8,names,timefmt,tier}.c -ljansson -o "$DRIVER"
+		"$ROOT"/user/{feed_schema,controls,jsonw,utf8,names,timefmt,tier}.c -ljansson -o "$DRIVER"
 }
 if ! precondition "compile driver" build_driver; then
 	finish
