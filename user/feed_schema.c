@@ -501,10 +501,16 @@ void nsg_feed_coalesced(struct nsg_jsonw *w, const struct nsg_coalesced *c,
 {
 	const struct nsg_coalesce_key *k = &c->key;
 
+	/* Repeats of information (namespaces created, a setns to no host
+	 * namespace) are information too: no alert. */
+	bool violation = k->type == NSG_EV_TAMPER || coalesced_mask(k);
+
 	agent_event_begin(w, "coalesced");
-	nsg_jsonw_kv_string(w, "severity", "violation");
-	nsg_jsonw_kv_string(w, "verdict", nsg_verdict_name(k->verdict));
-	if (k->verdict == NSG_VERDICT_ALERT)
+	nsg_jsonw_kv_string(w, "severity", violation ? "violation" : "info");
+	nsg_jsonw_kv_string(w, "verdict", !violation && k->verdict == NSG_VERDICT_ALERT ?
+						  "none" :
+						  nsg_verdict_name(k->verdict));
+	if (violation && k->verdict == NSG_VERDICT_ALERT)
 		enforce_verdict_member(w, ctx, coalesced_mask(k), 0);
 	nsg_jsonw_kv_string(w, "of", nsg_event_name(k->type));
 	nsg_jsonw_kv_uint(w, "repeats", c->repeats);

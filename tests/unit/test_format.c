@@ -634,6 +634,19 @@ static void test_coalesced_setns_bytes(void **state)
 	nsg_feed_coalesced(&w, &c, &plain_ctx);
 	assert_non_null(strstr(line(), "\"of\":\"host_ns_exec\""));
 	assert_non_null(strstr(line(), "\"host_ns\":[\"ipc\",\"pid\"],\"exe\":null," CONTROLS_BOTH "}"));
+	/* Repeats of information stay information. */
+	c.key.type = NSG_EV_NS_CREATE;
+	c.key.mask = 0;
+	reset();
+	nsg_feed_coalesced(&w, &c, &plain_ctx);
+	assert_non_null(strstr(line(), "\"severity\":\"info\",\"verdict\":\"none\",\"of\":\"ns_create\""));
+	assert_null(strstr(line(), "controls"));
+	c.key.type = NSG_EV_SETNS; /* to no host namespace */
+	reset();
+	nsg_feed_coalesced(&w, &c, &plain_ctx);
+	assert_non_null(strstr(line(), "\"severity\":\"info\",\"verdict\":\"none\",\"of\":\"setns\""));
+	c.key.type = NSG_EV_HOST_NS_EXEC;
+	c.key.mask = NSG_BIT(NSG_NS_IPC) | NSG_BIT(NSG_NS_PID);
 	c.exe = "/usr/local/bin/./flood";
 	reset();
 	nsg_feed_coalesced(&w, &c, &plain_ctx);
