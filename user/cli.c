@@ -8,7 +8,7 @@
 #include "cli.h"
 #include "names.h"
 
-const char *argp_program_version = "nsguard 0.1.0";
+const char *argp_program_version = "nsguard " NSGUARD_VERSION;
 
 static const char doc[] =
 	"nsguard: detect container tasks that join or live in the host IPC or PID namespace.\n"
@@ -132,29 +132,8 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static int parse_size(const char *s, unsigned long *out)
-{
-	unsigned long v, mult = 1;
-	char num[32];
-	size_t len = strlen(s);
-
-	if (len == 0 || len >= sizeof(num))
-		return -1;
-	memcpy(num, s, len + 1);
-	if (num[len - 1] == 'K' || num[len - 1] == 'k')
-		mult = 1UL << 10;
-	else if (num[len - 1] == 'M' || num[len - 1] == 'm')
-		mult = 1UL << 20;
-	if (mult != 1)
-		num[len - 1] = '\0';
-	if (parse_ulong(num, (1UL << 30) / mult, &v))
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
-/* "100M" -> bytes; K, M, G suffixes; at most 1T. */
-static int parse_bytes(const char *s, unsigned long long *out)
+/* "100M" -> bytes: K, M, G suffixes (powers of 1024); 1 to max. */
+static int parse_bytes(const char *s, unsigned long long max, unsigned long long *out)
 {
 	static const char units[] = "KMG";
 	unsigned long long mult = 1;
@@ -171,7 +150,7 @@ static int parse_bytes(const char *s, unsigned long long *out)
 		mult = 1ULL << (10 * (u - units + 1));
 		num[len - 1] = '\0';
 	}
-	if (parse_ulong(num, (unsigned long)((1ULL << 40) / mult), &v) || v == 0)
+	if (parse_ulong(num, (unsigned long)(max / mult), &v) || v == 0)
 		return -1;
 	*out = v * mult;
 	return 0;
@@ -219,11 +198,11 @@ static int parse_enum(const char *arg, const char *const *names, int n, int *out
 static error_t parse_ring_size(struct parse_state *ps, const char *opt, const char *arg,
 			       unsigned long *out)
 {
-	unsigned long v;
+	unsigned long long v;
 
-	if (parse_size(arg, &v) || !is_pow2(v) || v < 4096)
+	if (parse_bytes(arg, 1ULL << 30, &v) || !is_pow2(v) || v < 4096)
 		return fail(ps, "%s: '%s' is not a power of two between 4K and 1G", opt, arg);
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
@@ -287,7 +266,7 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		cfg->storage_root = arg;
 		return 0;
 	case OPT_OUTPUT_MAX_SIZE:
-		if (parse_bytes(arg, &cfg->output_max_bytes))
+		if (parse_bytes(arg, 1ULL << 40, &cfg->output_max_bytes))
 			return fail(ps, "--output-max-size: '%s' is not a size (e.g. 100M)%s", arg, "");
 		return 0;
 	case OPT_OUTPUT_KEEP:

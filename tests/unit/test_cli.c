@@ -78,6 +78,9 @@ static void test_good_values(void **state)
 	assert_int_equal(cfg.ring_size, 256 * 1024);
 	assert_string_equal(cfg.output_path, "/tmp/x");
 	assert_true(cfg.format_set);
+	assert_int_equal(PARSE(&cfg, err, "--ring-size", "1G", "--output-max-size", "1024G", "-o", "/x"), 0);
+	assert_int_equal(cfg.ring_size, 1UL << 30);
+	assert_int_equal(cfg.output_max_bytes, 1ULL << 40);
 	/* scan: no --format means "a table on a terminal"; jsonl and table are its own. */
 	assert_int_equal(PARSE(&cfg, err, "scan"), 0);
 	assert_false(cfg.format_set);
@@ -109,6 +112,10 @@ static void test_bad_values(void **state)
 	expect_error(PARSE(&cfg, err, "--ring-size", "3000"), err, "--ring-size");
 	expect_error(PARSE(&cfg, err, "--ring-size", "1000K"), err, "--ring-size");
 	expect_error(PARSE(&cfg, err, "--ring-size", "2048"), err, "--ring-size");
+	/* One size parser for every size: G is a suffix here too, the bound 1G. */
+	expect_error(PARSE(&cfg, err, "--ring-size", "2G"), err, "between 4K and 1G");
+	expect_error(PARSE(&cfg, err, "--output-max-size", "0", "-o", "/tmp/x"), err,
+		     "--output-max-size");
 	expect_error(PARSE(&cfg, err, "--info-ring-size", "5K"), err, "--info-ring-size");
 	expect_error(PARSE(&cfg, err, "--pin-path", "relative/dir"), err, "--pin-path");
 	expect_error(PARSE(&cfg, err, "frobnicate"), err, "'frobnicate'");
