@@ -285,7 +285,7 @@ void nsg_agent_report_missed_hooks(struct agent *a)
 	if (!a->cfg->hook_socket)
 		return;
 	snprintf(dir, sizeof(dir), "%s", a->cfg->hook_socket);
-	snprintf(path, sizeof(path), "%s/hook-missed.jsonl", dirname(dir));
+	snprintf(path, sizeof(path), "%s/" NSG_HOOK_SPOOL_NAME, dirname(dir));
 	f = fopen(path, "re");
 	if (!f)
 		return;

@@ -56,6 +56,8 @@ struct nsg_config {
 #define NSG_MAX_MAX_CONTAINERS (1U << 20)
 #define NSG_DEFAULT_PIN_PATH "/sys/fs/bpf/nsguard"
 #define NSG_DEFAULT_HOOK_SOCKET "/run/nsguard/hook.sock"
+/* Beside the hook socket: what nsguard-oci-hook could not hand to the agent. */
+#define NSG_HOOK_SPOOL_NAME "hook-missed.jsonl"
 #define NSG_EXIT_USAGE 2
 
 void nsg_config_defaults(struct nsg_config *cfg);

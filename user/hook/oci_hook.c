@@ -26,8 +26,6 @@
 #include "cli.h"
 #include "policy.h"
 
-#define STATE_MAX (1 << 20)
-
 struct hook_args {
 	const char *socket_path;
 	const char *policy_path;
@@ -147,7 +145,7 @@ static void spool_missed(const char *socket_path, json_t *state, const char *why
 	int fd;
 
 	snprintf(dir, sizeof(dir), "%s", socket_path);
-	snprintf(path, sizeof(path), "%s/hook-missed.jsonl", dirname(dir));
+	snprintf(path, sizeof(path), "%s/" NSG_HOOK_SPOOL_NAME, dirname(dir));
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd < 0 || !(f = fdopen(fd, "a"))) {
 		if (fd >= 0)
