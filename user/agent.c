@@ -229,6 +229,7 @@ static void emit_agent_stats(struct agent *a)
 		.rotations = a->sink.rotations,
 		.socket_clients = a->sink.clients,
 		.socket_clients_dropped = a->sink.clients_dropped,
+		.socket_clients_rejected = a->sink.clients_rejected,
 		.uptime_s = time(NULL) - a->started,
 	};
 	unsigned long long drop_total;

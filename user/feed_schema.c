@@ -442,6 +442,7 @@ static void output_object(struct nsg_jsonw *w, const struct nsg_feed_stats *s)
 	nsg_jsonw_kv_uint(w, "rotations", s->rotations);
 	nsg_jsonw_kv_uint(w, "socket_clients", s->socket_clients);
 	nsg_jsonw_kv_uint(w, "socket_clients_dropped", s->socket_clients_dropped);
+	nsg_jsonw_kv_uint(w, "socket_clients_rejected", s->socket_clients_rejected);
 	nsg_jsonw_object_end(w);
 }
 

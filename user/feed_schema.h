@@ -117,6 +117,7 @@ struct nsg_feed_stats {
 	unsigned long long host_ns_running;
 	unsigned long long write_errors;
 	unsigned long long lines, rotations, socket_clients, socket_clients_dropped;
+	unsigned long long socket_clients_rejected; /* turned away: too many connected */
 	long long uptime_s;
 };
 void nsg_feed_agent_stats(struct nsg_jsonw *w, const struct nsg_feed_stats *s);

@@ -602,11 +602,6 @@ void nsg_sink_service(struct nsg_sink *s)
 	drain_clients(s);
 }
 
-int nsg_sink_poll_fd(const struct nsg_sink *s)
-{
-	return s->socket_path ? s->listen_fd : -1;
-}
-
 void nsg_sink_close(struct nsg_sink *s)
 {
 	nsg_sink_flush(s);

@@ -122,8 +122,6 @@ void nsg_sink_flush(struct nsg_sink *s);
  * no-op without a socket.
  */
 void nsg_sink_service(struct nsg_sink *s);
-/* The listening socket, readable when a client connects (for a poll set); -1 without one. */
-int nsg_sink_poll_fd(const struct nsg_sink *s);
 /* Flushes, closes everything and removes the socket file. Safe on a closed or failed sink. */
 void nsg_sink_close(struct nsg_sink *s);
 

@@ -535,7 +535,7 @@ static void test_agent_stats_bytes(void **state)
 	struct nsg_feed_stats s = {
 		.events = events, .drops = drops, .drops_by_class = by_class,
 		.host_ns_running = 3, .write_errors = 4, .lines = 20, .rotations = 1,
-		.socket_clients = 2, .socket_clients_dropped = 9, .uptime_s = 61,
+		.socket_clients = 2, .socket_clients_dropped = 9, .socket_clients_rejected = 5, .uptime_s = 61,
 	};
 
 	(void)state;
@@ -549,7 +549,7 @@ static void test_agent_stats_bytes(void **state)
 			    "\"events_total\":18,"
 			    "\"drops_total\":3,\"host_ns_running\":3,\"write_errors\":4,"
 			    "\"output\":{\"lines\":20,\"rotations\":1,\"socket_clients\":2,"
-			    "\"socket_clients_dropped\":9},\"uptime_s\":61}");
+			    "\"socket_clients_dropped\":9,\"socket_clients_rejected\":5},\"uptime_s\":61}");
 }
 
 static struct nsg_flow_id flow_id(const char *pair)
@@ -600,7 +600,7 @@ static void test_agent_stats_flow_bytes(void **state)
 			    "\"removals_lost\":6,\"rss_kb\":4096},"
 			    "\"events_total\":0,\"drops_total\":0,\"host_ns_running\":0,\"write_errors\":0,"
 			    "\"output\":{\"lines\":0,\"rotations\":0,\"socket_clients\":0,"
-			    "\"socket_clients_dropped\":0},\"uptime_s\":0}");
+			    "\"socket_clients_dropped\":0,\"socket_clients_rejected\":0},\"uptime_s\":0}");
 }
 
 /* A denied setns retried: the summary names the kind, the last repeat and the window. */

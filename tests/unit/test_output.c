@@ -584,7 +584,7 @@ static void test_socket_two_clients(void **state)
 
 	open_socket_sink(&s, t);
 	assert_int_equal(s.fd, -1);
-	assert_int_equal(nsg_sink_poll_fd(&s), s.listen_fd);
+	assert_true(s.listen_fd >= 0);
 	assert_int_equal(lstat(t->sock, &st), 0);
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
@@ -607,7 +607,6 @@ static void test_socket_two_clients(void **state)
 	/* Close: clients see EOF, the socket file goes. */
 	nsg_sink_close(&s);
 	assert_false(exists(t->sock));
-	assert_int_equal(nsg_sink_poll_fd(&s), -1);
 	expect_eof(ca);
 	expect_eof(cb);
 	close(ca);
