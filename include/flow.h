@@ -17,6 +17,7 @@
 #ifndef NSGUARD_FLOW_H
 #define NSGUARD_FLOW_H
 
+#include "fnv.h"
 #include "nsguard.h"
 
 #ifndef __always_inline
@@ -88,12 +89,12 @@ struct nsg_coalesce_val {
 /* FNV-1a of a NUL-terminated path of at most NSG_EXE_LEN bytes. */
 static __always_inline __u64 nsg_exe_hash(const char *exe)
 {
-	__u64 h = 0xcbf29ce484222325ULL;
+	__u64 h = NSG_FNV_OFFSET;
 
 	for (int i = 0; i < NSG_EXE_LEN; i++) {
 		if (!exe[i])
 			break;
-		h = (h ^ (unsigned char)exe[i]) * 0x100000001b3ULL;
+		h = NSG_FNV_STEP(h, exe[i]);
 	}
 	return h;
 }

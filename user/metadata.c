@@ -33,11 +33,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "container_id.h"
 #include "feed_schema.h"
+#include "fnv.h"
 #include "jsonw.h"
 #include "metadata.h"
 
-#define ID_LEN 64
+#define ID_LEN NSG_CONTAINER_ID_LEN
 /* Directory entries looked at under a wildcard root or a task root. */
 #define MAX_SUBDIRS 256
 
@@ -71,8 +73,9 @@ bool nsg_meta_id_valid(const char *id)
 
 	if (!id)
 		return false;
+	/* The kernel side's classifier judges each character (container_id.h). */
 	for (i = 0; i < ID_LEN; i++)
-		if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
+		if (!nsg_is_lower_hex(id[i]))
 			return false;
 	return id[ID_LEN] == '\0';
 }
@@ -744,11 +747,11 @@ static uint64_t mono_ms(void *arg)
 /* FNV-1a: IDs are kernel cgroup names, chosen by whoever made the container. */
 static uint32_t id_hash(const char *id)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = NSG_FNV_OFFSET;
 	int i;
 
 	for (i = 0; i < ID_LEN; i++)
-		h = (h ^ (unsigned char)id[i]) * 1099511628211ULL;
+		h = NSG_FNV_STEP(h, id[i]);
 	return (uint32_t)(h ^ (h >> 32));
 }
 

@@ -11,6 +11,7 @@
 #include <sys/vfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "fnv.h"
 #include "pin.h"
 #include "nsguard.skel.h"
 
@@ -21,7 +22,7 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	const unsigned char *p = data;
 
 	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
+		h = NSG_FNV_STEP(h, p[i]);
 	return h;
 }
 
@@ -32,7 +33,7 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
  */
 static uint64_t config_hash(struct nsguard_bpf *skel)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = NSG_FNV_OFFSET;
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	const void *bytes;
