@@ -18,7 +18,9 @@ INCLUDES := -Iinclude -I$(OUTPUT) -Iuser
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ivmlinux/$(ARCH) -Iinclude \
 	-Wall -Werror -Wno-unused-function
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE
+# The one version: the binaries, the metrics, and deploy/ (image tag, checked by tests/deploy).
+VERSION := $(shell cat VERSION)
+CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DNSGUARD_VERSION='"$(VERSION)"'
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

@@ -14,9 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#ifndef NSGUARD_VERSION
-#define NSGUARD_VERSION "0.1.0"
-#endif
+/* NSGUARD_VERSION: the VERSION file's, passed by the Makefile (-D). */
 
 struct nsg_metrics;
 

@@ -402,6 +402,23 @@ def check_docker(c, root, unit):
             "the hook's default socket is in the unit's RuntimeDirectory", f"{sock} vs /run/{rundir}")
 
 
+def check_version(c, root, k8s_docs):
+    """The image tag in deploy/ is the VERSION file's (the one version)."""
+    path = os.path.join(root, "VERSION")
+    if not c.check(os.path.exists(path), "VERSION exists"):
+        return
+    with open(path) as f:
+        version = f.read().strip()
+    for ds in by_kind(k8s_docs, "DaemonSet"):
+        image = ds["spec"]["template"]["spec"]["containers"][0].get("image", "")
+        c.check(image.rsplit(":", 1)[-1] == version, "DaemonSet image tag is VERSION",
+                f"{image} vs {version}")
+    with open(os.path.join(root, "deploy", "Dockerfile")) as f:
+        tags = re.findall(r"-t nsguard:(\S+)", f.read())
+    c.check(tags and all(t == version for t in tags), "Dockerfile's build example tags VERSION",
+            f"{tags} vs {version}")
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -410,6 +427,7 @@ def main():
     check_dockerfile(c, os.path.join(root, "deploy", "Dockerfile"))
     check_systemd(c, os.path.join(root, "deploy", "systemd", "nsguard.service"), docs)
     check_docker(c, root, os.path.join(root, "deploy", "systemd", "nsguard.service"))
+    check_version(c, root, docs)
     line = f"{c.passed} passed, {c.failed} failed"
     if c.skipped:
         line += f", {c.skipped} skipped"

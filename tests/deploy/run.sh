@@ -104,7 +104,7 @@ fi
 # other non-zero exit (a traceback, a missing module) is not a catch.
 mutant() { # DESCRIPTION FILE PYTHON-EXPRESSION-ON-s FAILING-CHECK
 	local what=$1 file=$2 expr=$3 want=$4 rc=0
-	rm -rf "$tmp/m" && mkdir -p "$tmp/m/user" && cp -r deploy Makefile "$tmp/m/" &&
+	rm -rf "$tmp/m" && mkdir -p "$tmp/m/user" && cp -r deploy Makefile VERSION "$tmp/m/" &&
 		cp user/runtime_spec.h user/cli.h "$tmp/m/user/"
 	$py -c "import sys; p=sys.argv[1]; s=open(p).read(); t=$expr; assert t != s; open(p,'w').write(t)" \
 		"$tmp/m/deploy/$file" || { fail "mutant: $what" "mutation did not apply"; return; }
@@ -128,6 +128,9 @@ mutant "daemon.json names another wrapper path" docker/daemon.json \
 mutant "daemon.json's default runtime is runc" docker/daemon.json \
 	"s.replace('\"default-runtime\": \"nsguard\"', '\"default-runtime\": \"runc\"')" \
 	"daemon.json: default-runtime is one of its runtimes"
+mutant "image tag not the VERSION" kubernetes/daemonset.yaml \
+	"s.replace('image: nsguard:0.1.0', 'image: nsguard:0.0.9')" \
+	"DaemonSet image tag is VERSION"
 mutant "privileged without annotation" kubernetes/daemonset.yaml \
 	"s.replace('privileged: false', 'privileged: true')" \
 	"container nsguard: not privileged (or annotated nsguard.io/privileged-reason)"
