@@ -224,20 +224,18 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		cfg->format_set = true;
 		return 0;
 	case OPT_MODE: {
-		static const char *const modes[] = { "audit", "enforce" };
 		int v;
 
-		if (parse_enum(arg, modes, 2, &v))
+		if (parse_enum(arg, nsg_mode_names, NSG_MODES, &v))
 			return fail(ps, "--mode: '%s' is not audit or enforce%s", arg, "");
 		cfg->mode = (enum nsg_mode)v;
 		cfg->mode_set = true;
 		return 0;
 	}
 	case OPT_ENFORCER: {
-		static const char *const tiers[] = { "auto", "lsm", "signal", "none" };
 		int v;
 
-		if (parse_enum(arg, tiers, 4, &v))
+		if (parse_enum(arg, nsg_enforcer_names, NSG_ENFORCERS, &v))
 			return fail(ps, "--enforcer: '%s' is not auto, lsm, signal or none%s", arg, "");
 		cfg->enforcer = (enum nsg_enforcer)v;
 		cfg->enforcer_set = true;

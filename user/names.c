@@ -1,6 +1,19 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
+#include "cli.h"
 #include "names.h"
+
+const char *const nsg_mode_names[NSG_MODES] = {
+	[NSG_MODE_AUDIT] = "audit",
+	[NSG_MODE_ENFORCE] = "enforce",
+};
+
+const char *const nsg_enforcer_names[NSG_ENFORCERS] = {
+	[NSG_ENFORCER_AUTO] = "auto",
+	[NSG_ENFORCER_LSM] = "lsm",
+	[NSG_ENFORCER_SIGNAL] = "signal",
+	[NSG_ENFORCER_NONE] = "none",
+};
 
 const char *const nsg_ns_names[NSG_NS_TYPES] = {
 	[NSG_NS_IPC] = "ipc",	    [NSG_NS_PID] = "pid",   [NSG_NS_NET] = "net",

@@ -8,6 +8,11 @@
 #include "nsguard.h"
 
 extern const char *const nsg_ns_names[NSG_NS_TYPES];
+/* The spellings of enum nsg_mode and enum nsg_enforcer (cli.h), by value: CLI and policy alike. */
+#define NSG_MODES 2
+#define NSG_ENFORCERS 4
+extern const char *const nsg_mode_names[NSG_MODES];
+extern const char *const nsg_enforcer_names[NSG_ENFORCERS];
 
 const char *nsg_event_name(uint32_t type);
 const char *nsg_verdict_name(uint32_t verdict);

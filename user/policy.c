@@ -268,16 +268,14 @@ static int parse_hook(struct parser *ps, yaml_node_t *map, struct nsg_policy *p)
 
 static int parse_top_pair(struct parser *ps, yaml_node_t *k, yaml_node_t *v, struct nsg_policy *p)
 {
-	static const char *const modes[] = { "audit", "enforce" };
-	static const char *const tiers[] = { "auto", "lsm", "signal", "none" };
 	const char *key = scalar(k);
 
 	if (!key)
 		return fail_at(ps, k, "expected a field name");
 	if (strcmp(key, "mode") == 0)
-		return parse_choice(ps, v, key, modes, 2, &p->mode);
+		return parse_choice(ps, v, key, nsg_mode_names, NSG_MODES, &p->mode);
 	if (strcmp(key, "enforcer") == 0)
-		return parse_choice(ps, v, key, tiers, 4, &p->enforcer);
+		return parse_choice(ps, v, key, nsg_enforcer_names, NSG_ENFORCERS, &p->enforcer);
 	if (strcmp(key, "namespaces") == 0)
 		return parse_namespaces(ps, v, p);
 	if (strcmp(key, "allow") == 0)
