@@ -21,6 +21,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include "metrics.h"
+#include "names.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define LISTEN_BACKLOG 16
@@ -34,10 +35,12 @@
  * Label values, spelled as in the event feed (names.c). The last entry of
  * each table is the bucket for anything unknown.
  */
-static const char *const event_names[] = { "host_ns_exec", "setns", "ns_create", "tamper",
-					   "host_ns_running", "other" };
-/* Events the kernel queues, hence can drop: always shown in the drops metric. */
-#define KERNEL_EVENTS 4
+/*
+ * Events: the kernel's (names.c spells them), which it queues and can
+ * drop, then host_ns_running (the start-up scan's), then "other".
+ */
+#define KERNEL_EVENTS (NSG_EV_MAX - 1)
+#define N_EVENTS (KERNEL_EVENTS + 2)
 /* restored/unrestored: what the agent's self-check did about a tamper it found. */
 /* none: informational events (no verdict). */
 static const char *const verdict_names[] = { "alert", "blocked", "killed", "allowed", "none",
@@ -51,7 +54,6 @@ static const char *const map_names[] = { "exempt_cgroups", "flows", "coalesce", 
 static const char *const tier_names[] = { "lsm", "signal", "none", "other" };
 static const char *const mode_names[] = { "audit", "enforce", "other" };
 
-#define N_EVENTS ARRAY_LEN(event_names)
 #define N_VERDICTS ARRAY_LEN(verdict_names)
 #define N_NS ARRAY_LEN(ns_names)
 #define N_CLASSES ARRAY_LEN(class_names)
@@ -84,6 +86,21 @@ struct nsg_metrics {
 };
 
 /* Index of value in names, or of the trailing "other" bucket. */
+static const char *event_label(size_t e)
+{
+	if (e < KERNEL_EVENTS)
+		return nsg_event_name((uint32_t)e + 1);
+	return e == KERNEL_EVENTS ? "host_ns_running" : "other";
+}
+
+static size_t event_index(const char *value)
+{
+	for (size_t e = 0; value && e < N_EVENTS - 1; e++)
+		if (strcmp(event_label(e), value) == 0)
+			return e;
+	return N_EVENTS - 1;
+}
+
 static size_t label_index(const char *const *names, size_t n, const char *value)
 {
 	for (size_t i = 0; value && i < n - 1; i++)
@@ -99,7 +116,7 @@ void nsg_metrics_count_event(struct nsg_metrics *m, const char *event, const cha
 
 	if (!m)
 		return;
-	e = label_index(event_names, N_EVENTS, event);
+	e = event_index(event);
 	v = label_index(verdict_names, N_VERDICTS, verdict);
 	t = ns_type ? label_index(ns_names, N_NS, ns_type) : 0;
 	pthread_mutex_lock(&m->lock);
@@ -113,7 +130,7 @@ void nsg_metrics_set_drops(struct nsg_metrics *m, const char *event, unsigned lo
 
 	if (!m)
 		return;
-	e = label_index(event_names, N_EVENTS, event);
+	e = event_index(event);
 	pthread_mutex_lock(&m->lock);
 	m->c.drops[e] = total;
 	pthread_mutex_unlock(&m->lock);
@@ -127,7 +144,7 @@ void nsg_metrics_set_flow(struct nsg_metrics *m, const char *cls, const char *ev
 	if (!m)
 		return;
 	c = label_index(class_names, N_CLASSES, cls);
-	e = label_index(event_names, N_EVENTS, event);
+	e = event_index(event);
 	o = label_index(outcome_names, N_OUTCOMES, outcome);
 	pthread_mutex_lock(&m->lock);
 	m->c.flow[c][e][o] = total;
@@ -241,7 +258,7 @@ static void render_events(FILE *f, const struct counters *c)
 				fprintf(f,
 					"nsguard_events_total{event=\"%s\",verdict=\"%s\","
 					"ns_type=\"%s\"} %llu\n",
-					event_names[e], verdict_names[v], ns_names[t],
+					event_label(e), verdict_names[v], ns_names[t],
 					c->events[e][v][t]);
 			}
 }
@@ -254,7 +271,7 @@ static void render_drops(FILE *f, const struct counters *c)
 		/* Zero drops is news worth showing for what can drop. */
 		if (e >= KERNEL_EVENTS && !c->drops[e])
 			continue;
-		fprintf(f, "nsguard_events_dropped_total{event=\"%s\"} %llu\n", event_names[e],
+		fprintf(f, "nsguard_events_dropped_total{event=\"%s\"} %llu\n", event_label(e),
 			c->drops[e]);
 	}
 }
@@ -270,7 +287,7 @@ static void render_flow(FILE *f, const struct counters *c)
 			for (size_t o = 0; o + 1 < N_OUTCOMES; o++)
 				fprintf(f, "nsguard_kernel_events_total{class=\"%s\",event=\"%s\","
 					   "outcome=\"%s\"} %llu\n",
-					class_names[k], event_names[e], outcome_names[o], c->flow[k][e][o]);
+					class_names[k], event_label(e), outcome_names[o], c->flow[k][e][o]);
 }
 
 static void render_state(FILE *f, const struct counters *c)
