@@ -105,11 +105,14 @@ static const char *severity_of(const struct nsg_event *e)
  * An informational event (namespace creation, a setns the policy does not
  * report) is judged by nobody: "none", not the kernel's default "alert".
  */
+static const char *judged_verdict(uint32_t verdict, bool violation)
+{
+	return !violation && verdict == NSG_VERDICT_ALERT ? "none" : nsg_verdict_name(verdict);
+}
+
 const char *nsg_event_verdict(const struct nsg_event *e)
 {
-	if (e->verdict == NSG_VERDICT_ALERT && strcmp(severity_of(e), "info") == 0)
-		return "none";
-	return nsg_verdict_name(e->verdict);
+	return judged_verdict(e->verdict, strcmp(severity_of(e), "violation") == 0);
 }
 
 /* What enforce mode would have done: audit mode's answer to "what if". */
@@ -196,13 +199,14 @@ static void moved_members(struct nsg_jsonw *w, const struct nsg_event *e,
 static void common_members(struct nsg_jsonw *w, const struct nsg_event *e,
 			   const struct nsg_feed_ctx *ctx)
 {
+	uint32_t violated = violated_mask(e); /* once: the verdict's "what if" and the controls */
 	char when[NSG_RFC3339_LEN];
 
 	nsg_format_rfc3339((int64_t)e->ts_boot_ns + ctx->boot_to_realtime_ns, when, sizeof(when));
 	envelope(w, when, nsg_event_name(e->type));
 	nsg_jsonw_kv_string(w, "severity", severity_of(e));
 	nsg_jsonw_kv_string(w, "verdict", nsg_event_verdict(e));
-	if (violated_mask(e))
+	if (violated)
 		enforce_verdict_member(w, ctx, e->reported_mask, e->allowed_mask);
 	nsg_jsonw_kv_uint(w, "pid", e->pid);
 	nsg_jsonw_kv_uint(w, "tid", e->tid);
@@ -224,7 +228,7 @@ static void common_members(struct nsg_jsonw *w, const struct nsg_event *e,
 	}
 	nsg_jsonw_key(w, "ns");
 	ns_inums(w, e->ns_inum);
-	controls_member(w, violated_mask(e));
+	controls_member(w, violated);
 }
 
 /* The target that matters most: a host namespace (IPC/PID first), then the first. */
@@ -508,9 +512,7 @@ void nsg_feed_coalesced(struct nsg_jsonw *w, const struct nsg_coalesced *c,
 
 	agent_event_begin(w, "coalesced");
 	nsg_jsonw_kv_string(w, "severity", violation ? "violation" : "info");
-	nsg_jsonw_kv_string(w, "verdict", !violation && k->verdict == NSG_VERDICT_ALERT ?
-						  "none" :
-						  nsg_verdict_name(k->verdict));
+	nsg_jsonw_kv_string(w, "verdict", judged_verdict(k->verdict, violation));
 	if (violation && k->verdict == NSG_VERDICT_ALERT)
 		enforce_verdict_member(w, ctx, coalesced_mask(k), 0);
 	nsg_jsonw_kv_string(w, "of", nsg_event_name(k->type));

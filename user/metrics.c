@@ -85,7 +85,7 @@ struct nsg_metrics {
 	bool running;
 };
 
-/* Index of value in names, or of the trailing "other" bucket. */
+/* The label of event index e (names.c's spelling for the kernel's). */
 static const char *event_label(size_t e)
 {
 	if (e < KERNEL_EVENTS)
@@ -101,6 +101,7 @@ static size_t event_index(const char *value)
 	return N_EVENTS - 1;
 }
 
+/* Index of value in names, or of the trailing "other" bucket. */
 static size_t label_index(const char *const *names, size_t n, const char *value)
 {
 	for (size_t i = 0; value && i < n - 1; i++)

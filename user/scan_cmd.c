@@ -21,6 +21,7 @@
 #include "procscan.h"
 #include "scan_cmd.h"
 #include "suggest_policy.h"
+#include "utf8.h"
 
 /* Where the runtimes' state says who each container is. */
 struct scan_meta {
@@ -66,38 +67,29 @@ struct row {
 	char cell[NCOLS][COL_MAX * 4 + 8];
 };
 
-/* Bytes in the UTF-8 character that starts with b; 0: not a lead byte. */
-static size_t utf8_len(unsigned char b)
-{
-	return b < 0x80 ? 1 : b < 0xC0 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF8 ? 4 : 0;
-}
-
 /*
  * A cell as a terminal may show it: control bytes (an escape sequence in a
- * name could repaint the screen) and broken UTF-8 become '?', and the text
- * is cut to COL_MAX characters, the last one '~'.
+ * name could repaint the screen) and invalid UTF-8 (utf8.c's definition)
+ * become '?', and the text is cut to COL_MAX characters, the last one '~'.
  */
 static void set_cell(char *dst, size_t size, const char *src)
 {
 	const unsigned char *p = (const unsigned char *)(src && src[0] ? src : "-");
-	size_t n = 0, chars = 0, len, k;
+	size_t left = strlen((const char *)p), n = 0, chars = 0;
 
-	while (*p && n + 5 < size) {
-		len = utf8_len(*p);
-		for (k = 1; k < len && (p[k] & 0xC0) == 0x80; k++)
-			;
-		if (chars == COL_MAX - 1 && p[len && k == len ? len : 1]) {
+	while (left && n + 5 < size) {
+		size_t len = nsg_utf8_seq_len(p, left), step = len ? len : 1;
+
+		if (chars == COL_MAX - 1 && step < left) {
 			dst[n++] = '~';
 			break;
 		}
-		if (!len || k != len) { /* not a whole character */
+		if (!len)
 			dst[n++] = '?';
-			p++;
-		} else {
-			for (k = 0; k < len; k++)
-				dst[n++] = (p[k] < 0x20 || p[k] == 0x7f) ? '?' : (char)p[k];
-			p += len;
-		}
+		for (size_t k = 0; k < len; k++)
+			dst[n++] = (p[k] < 0x20 || p[k] == 0x7f) ? '?' : (char)p[k];
+		p += step;
+		left -= step;
 		chars++;
 	}
 	dst[n] = '\0';
