@@ -31,14 +31,20 @@ LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -levent_extra -levent_core
 BPF_SRCS := bpf/globals.bpf.c $(filter-out bpf/globals.bpf.c,$(sort $(wildcard bpf/*.bpf.c)))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS := $(wildcard bpf/*.bpf.h) $(wildcard include/*.h)
-USER_SRCS := $(sort $(wildcard user/*.c))
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-HOOK_OBJS := $(OUTPUT)/hook/oci_hook.o $(OUTPUT)/user/policy.o $(OUTPUT)/user/names.o
-# The Docker runtime wrapper: policy.o for hook.on_agent_unreachable, as the hook.
-RUNC_OBJS := $(OUTPUT)/hook/runtime_wrapper.o $(OUTPUT)/user/runtime_spec.o \
-	$(OUTPUT)/user/policy.o $(OUTPUT)/user/names.o
-# Everything but main(): linked into unit tests as well.
-LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+# user/ in folders by concern, mirrored under $(OUTPUT)/user. Three mains;
+# everything else goes into one archive, so each binary (and each unit test,
+# fuzz target and bench) links only the objects it uses.
+USER_SRCS := $(sort $(shell find user -name '*.c'))
+MAIN_SRCS := user/main.c user/hook/oci_hook.c user/hook/runtime_wrapper.c
+LIB_SRCS := $(filter-out $(MAIN_SRCS),$(USER_SRCS))
+user_obj = $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(1))
+USER_OBJS := $(call user_obj,$(USER_SRCS))
+LIB_OBJS := $(call user_obj,$(LIB_SRCS))
+LIB := $(OUTPUT)/libnsguard.a
+# Only the objects that include the skeleton wait for it; -MMD -MP dependency
+# files track every other header once an object has been built.
+SKEL_OBJS := $(call user_obj,$(shell grep -l '"nsguard.skel.h"' $(USER_SRCS)))
+DEPFLAGS = -MMD -MP
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 
@@ -57,29 +63,26 @@ deps:
 nsguard: $(OUTPUT)/nsguard
 	$(Q)cp $< $@
 
-$(OUTPUT)/nsguard: $(USER_OBJS)
+$(OUTPUT)/nsguard: $(OUTPUT)/user/main.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 nsguard-oci-hook: $(OUTPUT)/nsguard-oci-hook
 	$(Q)cp $< $@
 
-$(OUTPUT)/nsguard-oci-hook: $(HOOK_OBJS)
+$(OUTPUT)/nsguard-oci-hook: $(OUTPUT)/user/hook/oci_hook.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -lyaml -o $@
 
 nsguard-runc: $(OUTPUT)/nsguard-runc
 	$(Q)cp $< $@
 
-$(OUTPUT)/nsguard-runc: $(RUNC_OBJS)
+# The Docker runtime wrapper: policy.o for hook.on_agent_unreachable, as the hook.
+$(OUTPUT)/nsguard-runc: $(OUTPUT)/user/hook/runtime_wrapper.o $(LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ -ljansson -lyaml -o $@
 
-$(OUTPUT)/hook/%.o: user/hook/%.c $(wildcard user/*.h) $(wildcard include/*.h) | $(OUTPUT)/hook
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
-
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests $(OUTPUT)/hook:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/bpf
@@ -95,13 +98,22 @@ $(OUTPUT)/nsguard.skel.h: $(OUTPUT)/nsguard.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name nsguard_bpf > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) $(wildcard include/*.h) $(OUTPUT)/nsguard.skel.h | $(OUTPUT)/user
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+$(SKEL_OBJS): $(OUTPUT)/nsguard.skel.h
 
-$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS) | $(OUTPUT)/tests
+$(OUTPUT)/user/%.o: user/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+-include $(USER_OBJS:.o=.d) $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%.d,$(UNIT_SRCS))
 
 # Regenerate the committed vmlinux.h from the running kernel's BTF.
 vmlinux:

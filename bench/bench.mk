@@ -11,13 +11,12 @@ bench: all
 
 # The feed's serializer alone (bench/serializer.c): events/s on one core,
 # the writer against the previous Jansson path. Userspace only, no root.
-SERIALIZER_OBJS := $(patsubst %,$(OUTPUT)/user/%.o,feed_schema controls jsonw utf8 names timefmt tier)
 .PHONY: bench-serializer
 
-$(OUTPUT)/bench/serializer: bench/serializer.c $(SERIALIZER_OBJS) | $(OUTPUT)
+$(OUTPUT)/bench/serializer: bench/serializer.c $(LIB) | $(OUTPUT)
 	$(call msg,BENCH,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(SERIALIZER_OBJS) -ljansson -o $@
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $< $(LIB) -ljansson -o $@
 
 bench-serializer: $(OUTPUT)/bench/serializer
 	$(Q)$< $(SERIALIZER_ARGS)

@@ -30,11 +30,11 @@
 #include <string.h>
 #include <time.h>
 #include <jansson.h>
-#include "controls.h"
-#include "feed_schema.h"
-#include "names.h"
-#include "timefmt.h"
-#include "utf8.h"
+#include "feed/controls.h"
+#include "feed/feed_schema.h"
+#include "feed/names.h"
+#include "feed/timefmt.h"
+#include "util/utf8.h"
 
 #define BATCH (64 * 1024)
 #define VARIANTS 64

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* nsguard: entry point. Parses the command line and runs one command. */
 #include <stdio.h>
-#include "agent.h"
-#include "cli.h"
-#include "policy.h"
-#include "pin.h"
-#include "scan_cmd.h"
+#include "agent/agent.h"
+#include "cli/cli.h"
+#include "policy/policy.h"
+#include "kernel/pin.h"
+#include "scan/scan_cmd.h"
 
 /* --check-policy FILE: the agent's own parser, nothing loaded. */
 static int check_policy(const char *path)

@@ -382,14 +382,14 @@ def check_docker(c, root, unit):
     c.check(want is not None and got == want,
             "daemon.json: the runtime's path is where `make install` puts nsguard-runc",
             f"{got} vs {want}")
-    spec = os.path.join(root, "user", "runtime_spec.h")
+    spec = os.path.join(root, "user", "hook", "runtime_spec.h")
     hook = c_string(spec, "NSG_RUNC_DEFAULT_HOOK")
     with open(os.path.join(root, "Makefile")) as f:
         mk = f.read()
     c.check(hook is not None and hook.replace("/usr/local", "$(PREFIX)") in mk,
             "nsguard-runc's default hook is where `make install` puts nsguard-oci-hook", str(hook))
     policy = c_string(spec, "NSG_RUNC_DEFAULT_POLICY")
-    sock = c_string(os.path.join(root, "user", "cli.h"), "NSG_DEFAULT_HOOK_SOCKET")
+    sock = c_string(os.path.join(root, "user", "cli", "cli.h"), "NSG_DEFAULT_HOOK_SOCKET")
     cp = configparser.ConfigParser(strict=False, interpolation=None, comment_prefixes=("#", ";"))
     cp.optionxform = str
     cp.read(unit)

@@ -104,8 +104,9 @@ fi
 # other non-zero exit (a traceback, a missing module) is not a catch.
 mutant() { # DESCRIPTION FILE PYTHON-EXPRESSION-ON-s FAILING-CHECK
 	local what=$1 file=$2 expr=$3 want=$4 rc=0
-	rm -rf "$tmp/m" && mkdir -p "$tmp/m/user" && cp -r deploy Makefile VERSION "$tmp/m/" &&
-		cp user/runtime_spec.h user/cli.h "$tmp/m/user/"
+	rm -rf "$tmp/m" && mkdir -p "$tmp/m/user/hook" "$tmp/m/user/cli" &&
+		cp -r deploy Makefile VERSION "$tmp/m/" &&
+		cp user/hook/runtime_spec.h "$tmp/m/user/hook/" && cp user/cli/cli.h "$tmp/m/user/cli/"
 	$py -c "import sys; p=sys.argv[1]; s=open(p).read(); t=$expr; assert t != s; open(p,'w').write(t)" \
 		"$tmp/m/deploy/$file" || { fail "mutant: $what" "mutation did not apply"; return; }
 	$py tests/deploy/check_manifests.py "$tmp/m" >"$tmp/mout" 2>&1 || rc=$?

@@ -25,44 +25,34 @@ FUZZ_TARGETS ?= $(FUZZ_ALL)
 
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra $(FUZZ_SAN) \
-	-Iinclude -Iuser -I.output -Itests/fuzz
+	-DNSGUARD_VERSION='"$(VERSION)"' -Iinclude -Iuser -I.output -Itests/fuzz
 
-# The project sources each target links, and the libraries they need.
-fuzz_srcs_policy := policy names
-fuzz_libs_policy := -lyaml
-fuzz_srcs_metadata := metadata feed_schema controls jsonw utf8 names timefmt tier
-fuzz_libs_metadata := -ljansson
-fuzz_srcs_oci_state := oci_state container policy names metadata feed_schema controls jsonw utf8 timefmt tier
-fuzz_libs_oci_state := -ljansson -lyaml
-fuzz_srcs_cgroup := container
-fuzz_libs_cgroup :=
-fuzz_srcs_event := feed_schema controls jsonw utf8 textline names timefmt tier
-fuzz_libs_event := -ljansson
-fuzz_srcs_suggest := suggest_policy policy names utf8
-fuzz_libs_suggest := -lyaml
-fuzz_srcs_runtime_spec := runtime_spec
-fuzz_libs_runtime_spec := -ljansson
-
-FUZZ_HDRS := $(wildcard user/*.h) $(wildcard include/*.h) $(wildcard tests/fuzz/*.h)
+# The project's library, instrumented: every user/ source but the mains and
+# the kernel-facing ones (those that include the skeleton). Each target links
+# the archive, so it takes just the objects it uses.
+FUZZ_LIB_SRCS := $(filter-out $(patsubst $(OUTPUT)/user/%.o,user/%.c,$(SKEL_OBJS)),$(LIB_SRCS))
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_LIB := $(FUZZ_OUT)/libnsguard-fuzz.a
+FUZZ_LIBS := -ljansson -lyaml
 FUZZ_BINS := $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-build fuzz-regress
 
-$(FUZZ_OUT)/obj:
-	$(Q)mkdir -p $@
-
 # Project objects: instrumented for coverage, no libFuzzer main.
-$(FUZZ_OUT)/obj/%.o: user/%.c $(FUZZ_HDRS) | $(FUZZ_OUT)/obj
+$(FUZZ_OUT)/obj/%.o: user/%.c
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link -c $< -o $@
 
-define nsg_fuzz_target
-$(FUZZ_OUT)/fuzz_$(1): tests/fuzz/fuzz_$(1).c $(patsubst %,$(FUZZ_OUT)/obj/%.o,$(fuzz_srcs_$(1))) $(FUZZ_HDRS)
-	$$(call msg,FUZZ-LD,$$@)
-	$$(Q)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -fsanitize=fuzzer $$< \
-		$(patsubst %,$(FUZZ_OUT)/obj/%.o,$(fuzz_srcs_$(1))) $(fuzz_libs_$(1)) -o $$@
-endef
-$(foreach t,$(FUZZ_ALL),$(eval $(call nsg_fuzz_target,$(t))))
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer $< $(FUZZ_LIB) $(FUZZ_LIBS) -o $@
+
+-include $(FUZZ_LIB_OBJS:.o=.d) $(patsubst %,$(FUZZ_OUT)/fuzz_%.d,$(FUZZ_ALL))
 
 fuzz-build: $(FUZZ_BINS)
 

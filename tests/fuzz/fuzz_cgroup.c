@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "fuzz_common.h"
-#include "container.h"
+#include "container/container.h"
 #include "container_id.h"
 
 /* --- reference ------------------------------------------------------------- */

@@ -32,9 +32,9 @@
 #include <string.h>
 #include <jansson.h>
 #include "fuzz_common.h"
-#include "feed_schema.h"
-#include "jsonw.h"
-#include "textline.h"
+#include "feed/feed_schema.h"
+#include "feed/jsonw.h"
+#include "feed/textline.h"
 
 static const char *tail;
 static size_t tail_len;

@@ -27,8 +27,8 @@
 #include <stdint.h>
 #include <string.h>
 #include "fuzz_common.h"
-#include "feed_schema.h"
-#include "metadata.h"
+#include "feed/feed_schema.h"
+#include "runtime/metadata.h"
 
 #define ID "283b7bd5b17af45da9f23908514b7e075afc40f029ef4663b28c0422123ae943"
 #define NPARTS 8

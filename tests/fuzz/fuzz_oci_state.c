@@ -19,9 +19,9 @@
 #include <stdint.h>
 #include <string.h>
 #include "fuzz_common.h"
-#include "container.h"
-#include "oci_state.h"
-#include "policy.h"
+#include "container/container.h"
+#include "runtime/oci_state.h"
+#include "policy/policy.h"
 
 static struct fuzz_part cgroup_part;
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "fuzz_common.h"
-#include "runtime_spec.h"
+#include "hook/runtime_spec.h"
 
 #define MAX_ARGS 32
 

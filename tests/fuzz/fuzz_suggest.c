@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 #include "fuzz_common.h"
-#include "policy.h"
-#include "suggest_policy.h"
+#include "policy/policy.h"
+#include "scan/suggest_policy.h"
 
 #define FIELDS 6
 #define MAX_CTRS 3

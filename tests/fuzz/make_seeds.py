@@ -39,7 +39,7 @@ def readme_policy():
 
 def policy_seeds():
     write("policy", "readme.yaml", readme_policy())
-    c = open(os.path.join(ROOT, "user/policy.c"), encoding="utf-8").read()
+    c = open(os.path.join(ROOT, "user/policy/policy.c"), encoding="utf-8").read()
     m = re.search(r'nsg_default_policy_yaml\[\] =\n(.*?);\n', c, re.S)
     default = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1)))
     write("policy", "default.yaml", default.encode().decode("unicode_escape"))

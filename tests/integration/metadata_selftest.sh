@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 #
-# metadata_selftest.sh — user/metadata.c against state written by REAL
+# metadata_selftest.sh — user/runtime/ (the runtimes' state) against state written by REAL
 # runtimes on this machine: runc containers laid out as containerd's CRI
 # and as CRI-O run them (their annotations, bundle dirs and runc roots), a
 # crun container and a podman container (private storage). A small driver
@@ -14,6 +14,8 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# The project's library under ASan/UBSan, as `make asan` leaves it.
+NSG_LIB=${NSG_LIB:-$ROOT/.output/asan/libnsguard.a}
 # shellcheck source=tests/lib/containers.sh
 . "$ROOT/tests/lib/containers.sh"
 # shellcheck source=tests/lib/summary.sh
@@ -87,8 +89,8 @@ cat >"$W/driver.c" <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "feed_schema.h"
-#include "metadata.h"
+#include "feed/feed_schema.h"
+#include "runtime/metadata.h"
 
 enum { RUNC, CRUN, TASK, STORAGE, DOCKER, NSRC };
 static const char *opt[NSRC] = { "--runc", "--crun", "--task", "--storage", "--docker" };
@@ -174,8 +176,7 @@ build_driver() {
 	# shellcheck disable=SC2086
 	${CC:-cc} -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		-I"$ROOT/user" -I"$ROOT/include" "$W/driver.c" "$ROOT/user/metadata.c" \
-		"$ROOT"/user/{feed_schema,controls,jsonw,utf8,names,timefmt,tier}.c -ljansson -o "$DRIVER"
+		-I"$ROOT/user" -I"$ROOT/include" "$W/driver.c" "$NSG_LIB" -ljansson -o "$DRIVER"
 }
 if ! precondition "compile driver" build_driver; then
 	finish

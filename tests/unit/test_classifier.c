@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "container.h"
+#include "container/container.h"
 
 #define ID "4f1c1b2a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

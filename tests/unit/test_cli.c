@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "nsguard.h"
 
 #define ARGV(...) ((char *[]){ "nsguard", __VA_ARGS__, NULL })

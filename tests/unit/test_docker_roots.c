@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <cmocka.h>
-#include "docker_roots.h"
+#include "runtime/docker_roots.h"
 
 static char fsroot[64];
 static char out[PATH_MAX], err[256];

@@ -17,10 +17,10 @@
 #include <time.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "feed_schema.h"
-#include "textline.h"
-#include "timefmt.h"
-#include "utf8.h"
+#include "feed/feed_schema.h"
+#include "feed/textline.h"
+#include "feed/timefmt.h"
+#include "util/utf8.h"
 
 #define ID "4f1c1b2a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a"
 #define T0 "2023-11-14T22:13:25.000000123Z"

@@ -17,8 +17,8 @@
 #include <float.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "jsonw.h"
-#include "utf8.h"
+#include "feed/jsonw.h"
+#include "util/utf8.h"
 
 /* What w holds, as a C string (the writer never NUL-terminates). */
 static const char *text(struct nsg_jsonw *w)

@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "feed_schema.h"
-#include "metadata.h"
+#include "feed/feed_schema.h"
+#include "runtime/metadata.h"
 
 #define FIX "tests/unit/fixtures/metadata"
 

@@ -20,8 +20,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "metrics.h"
-#include "names.h"
+#include "metrics/metrics.h"
+#include "feed/names.h"
 
 static const char *const families[] = {
 	"nsguard_build_info",	      "nsguard_events_total",	   "nsguard_events_dropped_total",

@@ -26,7 +26,7 @@
 #include <sys/un.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "output.h"
+#include "feed/output.h"
 
 struct scratch {
 	char dir[64];

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
-#include "runtime_spec.h"
+#include "hook/runtime_spec.h"
 
 #define ARGV(...) ((char *const[]){ "nsguard-runc", __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *const[]){ "nsguard-runc", __VA_ARGS__ }) / sizeof(char *)))

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "cli.h"
-#include "policy.h"
-#include "suggest_policy.h"
+#include "cli/cli.h"
+#include "policy/policy.h"
+#include "scan/suggest_policy.h"
 
 #define ID_A "4f1c1b2a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a"
 #define ID_B "9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a4f1c1b2a9d8e7f6a5b4c3d2e1f0a"

@@ -23,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
-#include "cli.h"
-#include "policy.h"
+#include "cli/cli.h"
+#include "policy/policy.h"
 
 struct hook_args {
 	const char *socket_path;

@@ -44,8 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
-#include "policy.h"
-#include "runtime_spec.h"
+#include "policy/policy.h"
+#include "hook/runtime_spec.h"
 
 #define PROG "nsguard-runc"
 

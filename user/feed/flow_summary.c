@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "feed/flow_summary.h"
+#include "nsguard.skel.h"
+
+/* Kinds retired per sweep: the map is walked first, then trimmed. */
+#define RETIRE_BATCH 256
+
+/* What was summarised of one violation kind. */
+struct seen_kind {
+	struct nsg_coalesce_key key;
+	uint64_t reported;      /* repeats already in a summary */
+	uint64_t bound_ns;      /* where the next summary starts */
+	uint64_t summarised_at; /* when the last one was written */
+	char *exe;              /* exec: the path of its queued event, if seen */
+};
+
+/* What was summarised of one container's refusals. */
+struct seen_container {
+	struct nsg_flow_id who;
+	bool overflow;
+	uint64_t reported[NSG_CLASSES][NSG_EV_MAX];
+	uint64_t bound_ns;
+	uint64_t summarised_at;
+};
+
+uint64_t nsg_boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_kind(const void *a, const void *b)
+{
+	return memcmp(&((const struct seen_kind *)a)->key, &((const struct seen_kind *)b)->key,
+		      sizeof(struct nsg_coalesce_key));
+}
+
+static int cmp_container(const void *a, const void *b)
+{
+	const struct seen_container *x = a, *y = b;
+
+	if (x->overflow != y->overflow)
+		return x->overflow ? 1 : -1;
+	return memcmp(&x->who, &y->who, sizeof(x->who));
+}
+
+/* The tree node for `probe`, created from it when new; NULL when out of memory. */
+static void *remember(void **root, const void *probe, size_t size,
+		      int (*cmp)(const void *, const void *))
+{
+	void **slot = tfind(probe, root, cmp);
+	void *fresh;
+
+	if (slot)
+		return *slot;
+	fresh = malloc(size);
+	if (!fresh)
+		return NULL;
+	memcpy(fresh, probe, size);
+	slot = tsearch(fresh, root, cmp);
+	if (!slot || *slot != fresh) {
+		free(fresh);
+		return slot ? *slot : NULL;
+	}
+	return fresh;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * How long ago `then` was. The sweep reads the clock once; a CPU still
+ * flooding writes newer times meanwhile, and such a time is "just now", not
+ * an unsigned wrap-around to "ages ago".
+ */
+static uint64_t age(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
+/* A kind the kernel no longer sees may leave: ten windows, and at least 10 s. */
+static uint64_t idle_ns(const struct nsg_flow *f)
+{
+	return max_u64(10 * f->window_ns, NSG_FLOW_IDLE_MIN_NS);
+}
+
+static void summarise_kind(struct nsg_flow *f, struct seen_kind *s,
+			   const struct nsg_coalesce_val *v, uint64_t now)
+{
+	struct nsg_coalesced c = {
+		.key = s->key,
+		.repeats = v->repeats - s->reported,
+		.first_ns = s->bound_ns,
+		.last_ns = v->last_ns,
+		.last_pid = v->last_pid,
+		.last_tid = v->last_tid,
+	};
+
+	memcpy(c.last_comm, v->last_comm, sizeof(c.last_comm));
+	c.exe = s->exe;
+	s->reported = v->repeats;
+	s->bound_ns = v->last_ns;
+	s->summarised_at = now;
+	f->summaries_coalesced++;
+	if (f->sink.coalesced)
+		f->sink.coalesced(f->sink.arg, &c);
+}
+
+/* Due: the burst paused, a window passed since the last summary, or the end. */
+static bool kind_due(const struct nsg_flow *f, const struct seen_kind *s,
+		     const struct nsg_coalesce_val *v, uint64_t now, bool final)
+{
+	return final || age(now, v->last_ns) >= NSG_FLOW_QUIET_NS ||
+	       age(now, s->summarised_at) >= f->window_ns;
+}
+
+static void free_kind(void *p)
+{
+	struct seen_kind *s = p;
+
+	free(s->exe);
+	free(s);
+}
+
+/* Removes an idle kind from the kernel map; a repeat that raced in is still told. */
+static void retire_kind(struct nsg_flow *f, int fd, const struct nsg_coalesce_key *key,
+			uint64_t now)
+{
+	struct seen_kind probe = { .key = *key }, **slot, *s;
+	struct nsg_coalesce_val v = { 0 }; /* valgrind cannot tell that the kernel fills it */
+
+	slot = tfind(&probe, &f->coalesce_seen, cmp_kind);
+	if (!slot || bpf_map_lookup_and_delete_elem(fd, key, &v))
+		return;
+	s = *slot;
+	if (v.repeats > s->reported)
+		summarise_kind(f, s, &v, now);
+	tdelete(&probe, &f->coalesce_seen, cmp_kind);
+	free_kind(s);
+}
+
+static void sweep_coalesce(struct nsg_flow *f, uint64_t now, bool final)
+{
+	int fd = bpf_map__fd(f->skel->maps.coalesce);
+	struct nsg_coalesce_key cur, next, retire[RETIRE_BATCH];
+	const struct nsg_coalesce_key *prev = NULL;
+	size_t nretire = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct seen_kind probe = { .key = next }, *s;
+		struct nsg_coalesce_val v;
+
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &v))
+			continue;
+		probe.bound_ns = v.created_ns;
+		probe.summarised_at = now;
+		if (!(s = remember(&f->coalesce_seen, &probe, sizeof(probe), cmp_kind)))
+			continue;
+		if (v.repeats > s->reported && kind_due(f, s, &v, now, final))
+			summarise_kind(f, s, &v, now);
+		else if (!final && v.repeats == s->reported && nretire < RETIRE_BATCH &&
+			 age(now, max_u64(v.last_ns, v.window_start_ns)) >= idle_ns(f))
+			retire[nretire++] = cur;
+	}
+	for (size_t i = 0; i < nretire; i++)
+		retire_kind(f, fd, &retire[i], now);
+}
+
+static uint64_t refused_since(const struct seen_container *s, const struct nsg_flow_stats *v,
+			      struct nsg_rate_limited *r)
+{
+	uint64_t total = 0;
+
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++) {
+			r->refused[c][t] = v->n[c][t][NSG_FLOW_RATE_LIMITED] - s->reported[c][t];
+			total += r->refused[c][t];
+		}
+	return total;
+}
+
+static void check_container(struct nsg_flow *f, const struct nsg_flow_id *who, bool overflow,
+			    const struct nsg_flow_stats *v, uint64_t now, bool final)
+{
+	struct seen_container probe = { .who = *who, .overflow = overflow }, *s;
+	struct nsg_rate_limited r = { .who = *who };
+
+	probe.bound_ns = v->first_limited_ns;
+	probe.summarised_at = now;
+	if (!(s = remember(&f->limited_seen, &probe, sizeof(probe), cmp_container)))
+		return;
+	if (!refused_since(s, v, &r))
+		return;
+	if (!final && age(now, v->last_limited_ns) < NSG_FLOW_QUIET_NS &&
+	    age(now, s->summarised_at) < max_u64(f->window_ns, NSG_FLOW_QUIET_NS))
+		return;
+	r.overflow = overflow;
+	r.first_ns = s->bound_ns;
+	r.last_ns = v->last_limited_ns;
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			s->reported[c][t] = v->n[c][t][NSG_FLOW_RATE_LIMITED];
+	s->bound_ns = v->last_limited_ns;
+	s->summarised_at = now;
+	f->summaries_rate_limited++;
+	if (f->sink.rate_limited)
+		f->sink.rate_limited(f->sink.arg, &r);
+}
+
+/* Calls fn for every container entry and the overflow entry. */
+static void for_each_container(struct nsg_flow *f,
+			       void (*fn)(void *arg, const struct nsg_flow_id *who, bool overflow,
+					  const struct nsg_flow_stats *v),
+			       void *arg)
+{
+	int fd = bpf_map__fd(f->skel->maps.flows);
+	struct nsg_flow_id cur, next, none = { 0 };
+	const struct nsg_flow_id *prev = NULL;
+	struct nsg_flow_stats v;
+	__u32 zero = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		cur = next;
+		prev = &cur;
+		if (bpf_map_lookup_elem(fd, &cur, &v) == 0)
+			fn(arg, &cur, false, &v);
+	}
+	if (bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.flow_overflow), &zero, &v) == 0)
+		fn(arg, &none, true, &v);
+}
+
+static bool anything_held_back(const struct nsg_flow_stats *v);
+
+/* A departed container's final counts wait for the next agent_stats. */
+static void remember_departed(struct nsg_flow *f, const struct nsg_flow_id *who,
+			      const struct nsg_flow_stats *v)
+{
+	struct nsg_flow_counts *d;
+
+	if (!f->departed && !(f->departed = calloc(NSG_FLOW_DEPARTED_MAX, sizeof(*f->departed))))
+		return;
+	if (f->ndeparted == NSG_FLOW_DEPARTED_MAX) {
+		memmove(f->departed, f->departed + 1, (f->ndeparted - 1) * sizeof(*f->departed));
+		f->ndeparted--;
+	}
+	d = &f->departed[f->ndeparted++];
+	memset(d, 0, sizeof(*d));
+	d->who = *who;
+	d->ended = true;
+	memcpy(d->n, v->n, sizeof(d->n));
+}
+
+void nsg_flow_told(struct nsg_flow *f)
+{
+	f->ndeparted = 0;
+}
+
+void nsg_flow_forget(struct nsg_flow *f, const struct nsg_flow_id *who, uint64_t now)
+{
+	struct seen_container probe = { .who = *who }, **slot;
+	struct nsg_flow_stats v = { 0 }; /* valgrind cannot tell that the kernel fills it */
+
+	if (!f->skel || !who->id[0] ||
+	    bpf_map_lookup_and_delete_elem(bpf_map__fd(f->skel->maps.flows), who, &v))
+		return;
+	check_container(f, who, false, &v, now, true);
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
+				f->retired[c][t][o] += v.n[c][t][o];
+	if (anything_held_back(&v))
+		remember_departed(f, who, &v);
+	slot = tfind(&probe, &f->limited_seen, cmp_container);
+	if (slot) {
+		struct seen_container *s = *slot;
+
+		tdelete(&probe, &f->limited_seen, cmp_container);
+		free(s);
+	}
+}
+
+struct sweep_arg {
+	struct nsg_flow *f;
+	uint64_t now;
+	bool final;
+};
+
+static void sweep_one_container(void *arg, const struct nsg_flow_id *who, bool overflow,
+				const struct nsg_flow_stats *v)
+{
+	struct sweep_arg *a = arg;
+
+	check_container(a->f, who, overflow, v, a->now, a->final);
+}
+
+void nsg_flow_sweep(struct nsg_flow *f, uint64_t now, bool final)
+{
+	struct sweep_arg a = { .f = f, .now = now, .final = final };
+
+	if (!f->skel)
+		return;
+	sweep_coalesce(f, now, final);
+	for_each_container(f, sweep_one_container, &a);
+}
+
+/* The kernel's key of an exec event (bpf/exec.bpf.c, lsm_block.bpf.c build the same). */
+static void exec_key(const struct nsg_event *e, struct nsg_coalesce_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->type = e->type;
+	k->verdict = e->verdict;
+	k->mask = e->reported_mask;
+	k->exe_hash = nsg_exe_hash(e->exe);
+	if (e->is_container)
+		memcpy(k->who.id, e->container_id, NSG_CONTAINER_ID_LEN);
+}
+
+void nsg_flow_note_exec(struct nsg_flow *f, const struct nsg_event *e)
+{
+	struct seen_kind probe = { 0 }, *s;
+
+	struct nsg_coalesce_val v;
+
+	if (!f->window_ns || e->type != NSG_EV_HOST_NS_EXEC || !e->exe[0] ||
+	    e->verdict == NSG_VERDICT_ALLOWED)
+		return;
+	exec_key(e, &probe.key);
+	/* Only kinds the kernel coalesces: the sweep retires what it remembers. */
+	if (bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.coalesce), &probe.key, &v))
+		return;
+	probe.bound_ns = e->ts_boot_ns;
+	probe.summarised_at = nsg_boottime_ns();
+	s = remember(&f->coalesce_seen, &probe, sizeof(probe), cmp_kind);
+	if (s && !s->exe)
+		s->exe = strndup(e->exe, NSG_EXE_LEN);
+}
+
+/*
+ * A restarted agent (--pin) finds counts its predecessor summarised at its
+ * exit: they are the starting point, not news.
+ */
+static void take_baseline(struct nsg_flow *f)
+{
+	uint64_t now = nsg_boottime_ns();
+	struct nsg_flow_sink sink = f->sink;
+	uint64_t sc = f->summaries_coalesced, sr = f->summaries_rate_limited;
+
+	f->sink = (struct nsg_flow_sink){ 0 };
+	nsg_flow_sweep(f, now, true);
+	f->sink = sink;
+	f->summaries_coalesced = sc;
+	f->summaries_rate_limited = sr;
+}
+
+void nsg_flow_init(struct nsg_flow *f, struct nsguard_bpf *skel, uint64_t window_ns,
+		   const struct nsg_flow_sink *sink)
+{
+	memset(f, 0, sizeof(*f));
+	f->skel = skel;
+	f->window_ns = window_ns;
+	f->sink = *sink;
+	take_baseline(f);
+}
+
+struct read_arg {
+	struct nsg_flow_counts *totals, *per;
+	size_t n, cap;
+	int err;
+};
+
+static bool anything_held_back(const struct nsg_flow_stats *v)
+{
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = NSG_FLOW_COALESCED; o < NSG_FLOW_OUTCOMES; o++)
+				if (v->n[c][t][o])
+					return true;
+	return false;
+}
+
+static bool held_queued(const struct nsg_flow_stats *v)
+{
+	for (int c = 0; c < NSG_CLASSES; c++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			if (v->n[c][t][NSG_FLOW_QUEUED])
+				return true;
+	return false;
+}
+
+static void append_listed(struct read_arg *a, const struct nsg_flow_counts *c)
+{
+	if (a->n == a->cap) {
+		struct nsg_flow_counts *grown = realloc(a->per, 2 * a->cap * sizeof(*grown));
+
+		if (!grown) {
+			a->err = -ENOMEM;
+			return;
+		}
+		a->per = grown;
+		a->cap *= 2;
+	}
+	a->per[a->n++] = *c;
+}
+
+static void read_one_container(void *arg, const struct nsg_flow_id *who, bool overflow,
+			       const struct nsg_flow_stats *v)
+{
+	struct read_arg *a = arg;
+	struct nsg_flow_counts c;
+
+	for (int k = 0; k < NSG_CLASSES; k++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = 0; o < NSG_FLOW_OUTCOMES; o++)
+				a->totals->n[k][t][o] += v->n[k][t][o];
+	if (!a->cap || a->err || !anything_held_back(v))
+		return;
+	memset(&c, 0, sizeof(c));
+	c.who = *who;
+	c.overflow = overflow;
+	memcpy(c.n, v->n, sizeof(c.n));
+	append_listed(a, &c);
+}
+
+static uint64_t held_back(const struct nsg_flow_counts *c)
+{
+	uint64_t sum = 0;
+
+	for (int k = 0; k < NSG_CLASSES; k++)
+		for (int t = 1; t < NSG_EV_MAX; t++)
+			for (int o = NSG_FLOW_COALESCED; o < NSG_FLOW_OUTCOMES; o++)
+				sum += c->n[k][t][o];
+	return sum;
+}
+
+static int by_held_back_desc(const void *a, const void *b)
+{
+	uint64_t x = held_back(a), y = held_back(b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+int nsg_flow_read(struct nsg_flow *f, struct nsg_flow_counts *totals,
+		  struct nsg_flow_counts **per, size_t *nper)
+{
+	struct read_arg a = { .totals = totals };
+
+	memset(totals, 0, sizeof(*totals));
+	memcpy(totals->n, f->retired, sizeof(totals->n));
+	if (per) {
+		a.cap = 16;
+		if (!(a.per = malloc(a.cap * sizeof(*a.per))))
+			return -ENOMEM;
+	}
+	if (f->skel)
+		for_each_container(f, read_one_container, &a);
+	for (size_t i = 0; per && !a.err && i < f->ndeparted; i++)
+		append_listed(&a, &f->departed[i]);
+	if (a.err) {
+		free(a.per);
+		return a.err;
+	}
+	if (per) {
+		qsort(a.per, a.n, sizeof(*a.per), by_held_back_desc);
+		*per = a.per;
+		*nper = a.n;
+	}
+	return 0;
+}
+
+bool nsg_flow_overflowing(struct nsg_flow *f)
+{
+	struct nsg_flow_stats v;
+	__u32 zero = 0;
+
+	if (!f->skel || bpf_map_lookup_elem(bpf_map__fd(f->skel->maps.flow_overflow), &zero, &v))
+		return false;
+	return anything_held_back(&v) || held_queued(&v);
+}
+
+uint64_t nsg_flow_coalesce_lost(struct nsg_flow *f)
+{
+	return f->skel ? f->skel->bss->coalesce_lost : 0;
+}
+
+void nsg_flow_free(struct nsg_flow *f)
+{
+	tdestroy(f->coalesce_seen, free_kind);
+	tdestroy(f->limited_seen, free);
+	free(f->departed);
+	f->departed = NULL;
+	f->ndeparted = 0;
+	f->coalesce_seen = NULL;
+	f->limited_seen = NULL;
+}
