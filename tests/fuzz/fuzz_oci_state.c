@@ -2,7 +2,7 @@
 /*
  * libFuzzer target: the OCI hook's state document (user/oci_state.c), as the
  * agent's hook socket receives it, turned into a container and matched
- * against a policy like nsg_agent_hook_request() does. Parts separated by
+ * against a policy like the agent's hook requests (user/agent/hook_requests.c) do. Parts separated by
  * 0xFF:
  *
  *   0  the state document (parsed like hook_server.c: json_loads, objects only)

@@ -208,5 +208,5 @@ host_suite_cleanup() {
 	agent_stop_all
 	[[ -n $HOST_HELPER ]] && kill "$HOST_HELPER" 2>/dev/null && wait "$HOST_HELPER" 2>/dev/null
 	ctr_teardown
-	rm -rf "$WORK"
+	[[ -n ${NSG_KEEP_WORK:-} ]] || rm -rf "$WORK"
 }

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "agent/agent_int.h"
+#include "agent/agent_state.h"
 #include "agent/container_gone.h"
 #include "policy/policy_maps.h"
 #include "nsguard.skel.h"
@@ -29,20 +29,20 @@ static void forget(struct agent *a, uint64_t cgroup_id, const char id[NSG_CONTAI
 	char name[NSG_CONTAINER_ID_LEN + 1] = "";
 	struct nsg_flow_id who;
 
-	nsg_registry_remove(&a->registry, cgroup_id);
-	nsg_exempt_cgroup(a->skel, cgroup_id, 0);
+	nsg_registry_remove(&a->ctr.registry, cgroup_id);
+	nsg_exempt_cgroup(a->kern.skel, cgroup_id, 0);
 	if (id && id[0]) {
 		memcpy(who.id, id, sizeof(who.id));
 		memcpy(name, id, NSG_CONTAINER_ID_LEN);
-		nsg_flow_forget(&a->flow, &who, now);
-		nsg_meta_cache_forget(a->meta, name);
+		nsg_flow_forget(&a->out.flow, &who, now);
+		nsg_meta_cache_forget(a->ctr.meta, name);
 	}
-	a->gone.forgotten++;
+	a->ctr.forgotten++;
 }
 
 void nsg_forget_removed_containers(struct agent *a, uint64_t now)
 {
-	int fd = bpf_map__fd(a->skel->maps.removed_cgroups);
+	int fd = bpf_map__fd(a->kern.skel->maps.removed_cgroups);
 	/* Zeroed: valgrind cannot tell that the kernel fills it (a queue pop). */
 	struct nsg_removed_cgroup gone = { 0 };
 
@@ -53,10 +53,10 @@ void nsg_forget_removed_containers(struct agent *a, uint64_t now)
 /* Registry entries whose cgroup is gone (their removal did not fit in the queue). */
 void nsg_sweep_departed_containers(struct agent *a, uint64_t now)
 {
-	for (size_t i = a->registry.count; i-- > 0;) {
-		struct nsg_known_container *k = &a->registry.items[i];
+	for (size_t i = a->ctr.registry.count; i-- > 0;) {
+		struct nsg_known_container *k = &a->ctr.registry.items[i];
 
-		if (k->cgroup && nsg_cgroup_id_of_path(&a->cgroups, k->cgroup) == k->cgroup_id)
+		if (k->cgroup && nsg_cgroup_id_of_path(&a->kern.cgroups, k->cgroup) == k->cgroup_id)
 			continue;
 		forget(a, k->cgroup_id, k->id, now);
 	}
@@ -96,14 +96,14 @@ static unsigned long long rss_kb(void)
 void nsg_state_read(struct agent *a, struct nsg_feed_state *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->max_containers = a->cfg->max_containers;
-	st->registry = a->registry.count;
-	st->exempt_cgroups = map_entries(a->skel->maps.exempt_cgroups);
-	st->flows = map_entries(a->skel->maps.flows);
-	st->coalescing = map_entries(a->skel->maps.coalesce);
-	st->metadata = nsg_meta_cache_count(a->meta);
-	st->forgotten = a->gone.forgotten;
-	st->identities_lost = a->skel->bss->identities_lost;
-	st->removals_lost = a->skel->bss->removals_lost;
+	st->max_containers = a->set.cfg->max_containers;
+	st->registry = a->ctr.registry.count;
+	st->exempt_cgroups = map_entries(a->kern.skel->maps.exempt_cgroups);
+	st->flows = map_entries(a->kern.skel->maps.flows);
+	st->coalescing = map_entries(a->kern.skel->maps.coalesce);
+	st->metadata = nsg_meta_cache_count(a->ctr.meta);
+	st->forgotten = a->ctr.forgotten;
+	st->identities_lost = a->kern.skel->bss->identities_lost;
+	st->removals_lost = a->kern.skel->bss->removals_lost;
 	st->rss_kb = rss_kb();
 }

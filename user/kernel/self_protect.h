@@ -16,7 +16,11 @@
 #include <linux/types.h>
 #include "nsguard.h"
 
-struct agent;
+struct nsguard_bpf;
+struct nsg_policy;
+struct nsg_registry;
+struct nsg_cgroup_mode;
+struct nsg_self_check_finding;
 
 struct nsg_guarded_obj {
 	struct nsg_self_obj_key key;
@@ -41,10 +45,32 @@ struct nsg_self_guard {
 	unsigned long long findings; /* differences the self-check found, ever */
 };
 
-/* After the hooks attach: writes self_objs and self_cfg. 0, or -1 with err. */
-int nsg_self_register(struct agent *a, char *err, size_t errlen);
-/* Compares the kernel state with what the agent wrote; restores and reports. */
-unsigned int nsg_self_check(struct agent *a);
+/*
+ * After the hooks attach: writes self_objs and self_cfg. `pin_dir` is the
+ * --pin directory or NULL; `adopted`: the objects came from its pins.
+ * 0, or -1 with err.
+ */
+int nsg_self_register(struct nsg_self_guard *g, struct nsguard_bpf *skel, const char *pin_dir,
+		      bool adopted, char *err, size_t errlen);
+
+/* What the kernel state should be, and where differences are reported. */
+struct nsg_self_check_view {
+	struct nsguard_bpf *skel;
+	const struct nsg_policy *policy;
+	bool enforcing;
+	const struct nsg_registry *registry;
+	const struct nsg_cgroup_mode *cgroups;
+	void (*report)(void *arg, const struct nsg_self_check_finding *f);
+	void *report_arg;
+};
+
+/*
+ * Compares the kernel state with the view (self_check.c); restores what it
+ * can and reports every difference. Containers that just ended must have
+ * been forgotten first: their exemptions are the removal queue's to drop.
+ * Returns the number of differences.
+ */
+unsigned int nsg_self_check(struct nsg_self_guard *g, const struct nsg_self_check_view *v);
 void nsg_self_guard_free(struct nsg_self_guard *g);
 
 #endif
