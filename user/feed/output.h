@@ -26,6 +26,7 @@
 #include <sys/types.h>
 #include "cli/cli.h"
 #include "feed/jsonw.h"
+#include "util/unix_listener.h"
 
 #define NSG_SINK_KEEP_DEFAULT 5
 #define NSG_SINK_KEEP_MAX 999
@@ -75,8 +76,7 @@ struct nsg_sink {
 	/* Socket; socket_path is NULL when there is none. */
 	char *socket_path;
 	int listen_fd;
-	dev_t sock_dev;
-	ino_t sock_ino;
+	struct nsg_unix_socket_file sock_file;
 	struct nsg_sink_client client[NSG_SINK_MAX_CLIENTS];
 
 	struct nsg_jsonw batch;  /* whole lines not written yet, then the line being written */

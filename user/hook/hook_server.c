@@ -1,95 +1,56 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <stdbool.h>
+/*
+ * The agent's end of nsguard-oci-hook: one OCI state document read per
+ * connection, one line answered (see hook_server.h).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 #include "hook/hook_server.h"
 
 /* A hook that connects but stalls must not stall the agent. */
 #define REQUEST_DEADLINE_MS 1000
 
-static int make_parent_dir(const char *path, char *err, size_t errlen)
+/* Worded as the agent's users have always read them. */
+static void explain(const struct nsg_unix_listen_error *e, const char *path, char *err,
+		    size_t errlen)
 {
-	char copy[sizeof(((struct nsg_hook_server *)0)->path)];
-	struct stat st;
-	char *dir;
-
-	snprintf(copy, sizeof(copy), "%s", path);
-	dir = dirname(copy);
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, errlen, "hook socket directory %s: %s", dir, strerror(errno));
-		return -1;
+	switch (e->why) {
+	case NSG_UNIX_LISTEN_BAD_PATH:
+		snprintf(err, errlen, "--hook-socket %s: %s", path,
+			 *path ? "path too long" : "path is empty");
+		break;
+	case NSG_UNIX_LISTEN_DIR_FAILED:
+		snprintf(err, errlen, "hook socket directory %s: %s", e->dir, strerror(e->errnum));
+		break;
+	case NSG_UNIX_LISTEN_DIR_NOT_DIR:
+		snprintf(err, errlen, "hook socket directory %s is not a directory", e->dir);
+		break;
+	case NSG_UNIX_LISTEN_NOT_SOCKET:
+		snprintf(err, errlen, "--hook-socket %s exists and is not a socket", path);
+		break;
+	case NSG_UNIX_LISTEN_IN_USE:
+		snprintf(err, errlen, "--hook-socket %s: another agent is listening there", path);
+		break;
+	case NSG_UNIX_LISTEN_SYSTEM:
+		snprintf(err, errlen, "--hook-socket %s: %s", path, strerror(e->errnum));
+		break;
 	}
-	if (lstat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "hook socket directory %s is not a directory", dir);
-		return -1;
-	}
-	return 0;
-}
-
-static bool someone_listens(const struct sockaddr_un *addr)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool live = fd >= 0 && connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0;
-
-	if (fd >= 0)
-		close(fd);
-	return live;
-}
-
-/* A socket file left by an agent that died is replaced; anything else is not. */
-static int remove_stale(const struct sockaddr_un *addr, char *err, size_t errlen)
-{
-	struct stat st;
-
-	if (lstat(addr->sun_path, &st) != 0)
-		return 0;
-	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "--hook-socket %s exists and is not a socket", addr->sun_path);
-		return -1;
-	}
-	if (someone_listens(addr)) {
-		snprintf(err, errlen, "--hook-socket %s: another agent is listening there", addr->sun_path);
-		return -1;
-	}
-	unlink(addr->sun_path);
-	return 0;
 }
 
 int nsg_hook_server_open(struct nsg_hook_server *s, const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	mode_t old;
-	int rc;
+	struct nsg_unix_listen_error e;
 
-	s->fd = -1;
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		snprintf(err, errlen, "--hook-socket %s: path too long", path);
-		return -1;
-	}
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	if (make_parent_dir(path, err, errlen) || remove_stale(&addr, err, errlen))
-		return -1;
-	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	old = umask(0177); /* 0600 from the first moment: only root may register */
-	rc = s->fd < 0 ? -1 : bind(s->fd, (struct sockaddr *)&addr, sizeof(addr));
-	umask(old);
-	if (rc || listen(s->fd, 64)) {
-		snprintf(err, errlen, "--hook-socket %s: %s", path, strerror(errno));
-		if (s->fd >= 0)
-			close(s->fd);
-		s->fd = -1;
+	/* A 0700 directory and a 0600 socket: only root may register a container. */
+	s->fd = nsg_unix_listen(path, 0700, &s->made, &e);
+	if (s->fd < 0) {
+		explain(&e, path, err, errlen);
 		return -1;
 	}
-	stat(path, &s->st); /* at close, unlink only what is still ours */
 	return 0;
 }
 
@@ -158,7 +119,8 @@ void nsg_hook_server_service(struct nsg_hook_server *s, nsg_hook_handler handler
 
 	if (s->fd < 0)
 		return;
-	while ((fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+	/* Blocking: the request is read with a deadline (SO_RCVTIMEO), not polled for. */
+	while ((fd = nsg_unix_accept(s->fd, false)) >= 0) {
 		handle_connection(fd, handler, arg);
 		close(fd);
 	}
@@ -166,12 +128,7 @@ void nsg_hook_server_service(struct nsg_hook_server *s, nsg_hook_handler handler
 
 void nsg_hook_server_close(struct nsg_hook_server *s)
 {
-	struct stat now;
-
-	if (s->fd >= 0) {
-		close(s->fd);
-		if (stat(s->path, &now) == 0 && now.st_ino == s->st.st_ino && now.st_dev == s->st.st_dev)
-			unlink(s->path);
-	}
+	if (s->fd >= 0)
+		nsg_unix_unlisten(s->fd, s->path, &s->made);
 	s->fd = -1;
 }

@@ -10,15 +10,14 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include "util/unix_listener.h"
 
 #define NSG_HOOK_REQUEST_MAX (1 << 20)
 
-#include <sys/stat.h>
-
 struct nsg_hook_server {
 	int fd;
-	char path[108];
-	struct stat st; /* the socket file we created */
+	char path[NSG_UNIX_PATH_MAX + 1];
+	struct nsg_unix_socket_file made; /* removed at close only while still this file */
 };
 
 /* Handles one request; returns the reply object (owned by the caller). */

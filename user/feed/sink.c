@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The feed's sink (output.h): lines written into one batch buffer, and
+ * batches handed in one write each to stdout or the file (sink_file.c)
+ * and to the socket's clients (sink_clients.c).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "feed/sink_int.h"
+#include "feed/textline.h"
+
+/* ---- opening ---- */
+
+static int check_opts(const struct nsg_sink_opts *o, char *err, size_t errlen)
+{
+	if (o->max_bytes && !o->path)
+		snprintf(err, errlen, "--output-max-size needs --output FILE");
+	else if (o->keep > NSG_SINK_KEEP_MAX)
+		snprintf(err, errlen, "--output-keep %u: at most %u", o->keep, NSG_SINK_KEEP_MAX);
+	else if (!o->path && o->no_stdout && !o->socket_path)
+		snprintf(err, errlen, "no output: neither stdout, a file nor a socket");
+	else
+		return 0;
+	return -1;
+}
+
+static void use_stdout(struct nsg_sink *s)
+{
+	struct stat st;
+
+	s->fd = STDOUT_FILENO;
+	s->regular = fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int nsg_sink_open_opts(struct nsg_sink *s, const struct nsg_sink_opts *o, char *err,
+		       size_t errlen)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->listen_fd = -1;
+	s->format = o->format;
+	s->max_bytes = o->max_bytes;
+	s->rotate_at = o->max_bytes;
+	s->keep = o->keep ? o->keep : NSG_SINK_KEEP_DEFAULT;
+	if (check_opts(o, err, errlen))
+		return -1;
+	if (o->path && nsg_sink_file_open(s, o, err, errlen))
+		goto fail;
+	if (!o->path && !o->no_stdout)
+		use_stdout(s);
+	if (o->socket_path && nsg_sink_clients_open(s, o->socket_path, err, errlen))
+		goto fail;
+	return 0;
+fail:
+	nsg_sink_close(s);
+	return -1;
+}
+
+int nsg_sink_open(struct nsg_sink *s, const char *path, enum nsg_format format, char *err,
+		  size_t errlen)
+{
+	struct nsg_sink_opts o = { .path = path, .format = format };
+
+	return nsg_sink_open_opts(s, &o, err, errlen);
+}
+
+/* ---- writing to the file or stdout ---- */
+
+/* stdout may be a non-blocking pipe: wait a little for the reader, as stdio never did. */
+static bool wait_writable(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+	return poll(&pfd, 1, 1000) > 0;
+}
+
+/*
+ * A write that failed after part of a line went into our own file is cut
+ * back to the last whole line, so readers never see half a line (and the
+ * next batch does not start in the middle of one).
+ */
+static void cut_torn_line(struct nsg_sink *s, const char *p, size_t done)
+{
+	const char *nl;
+	size_t torn;
+	struct stat st;
+
+	if (!done || p[done - 1] == '\n')
+		return;
+	nl = memrchr(p, '\n', done);
+	torn = nl ? done - (size_t)(nl - p + 1) : done;
+	if (!s->owned || !s->regular || fstat(s->fd, &st) || (unsigned long long)st.st_size < torn)
+		return;
+	if (ftruncate(s->fd, st.st_size - (off_t)torn) == 0)
+		lseek(s->fd, 0, SEEK_END);
+}
+
+/* Writes whole lines p[0..n) to the file; 0, or -1 (then nothing half-written stays). */
+static int write_lines(struct nsg_sink *s, const char *p, size_t n)
+{
+	size_t done = 0;
+	struct stat st;
+
+	while (done < n) {
+		ssize_t k = write(s->fd, p + done, n - done);
+
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(s->fd))
+			continue;
+		cut_torn_line(s, p, done);
+		/* What the file holds now, for the next rotation. */
+		if (s->regular && !fstat(s->fd, &st))
+			s->size = (unsigned long long)st.st_size + (s->batch.len - n);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- lines and batches ---- */
+
+/*
+ * Hands the first n bytes of the batch (whole lines) to the file and to
+ * every client in one write each, and drops them from the batch.
+ */
+static void write_out(struct nsg_sink *s, size_t n)
+{
+	struct nsg_jsonw *b = &s->batch;
+
+	if (!n)
+		return;
+	if (s->fd >= 0 && write_lines(s, b->buf, n))
+		s->write_errors++;
+	/* Clients get the lines even when the file failed: one loss, not two. */
+	if (s->socket_path)
+		nsg_sink_clients_send(s, b->buf, n);
+	memmove(b->buf, b->buf + n, b->len - n);
+	b->len -= n;
+	s->line_start -= n;
+}
+
+struct nsg_jsonw *nsg_sink_line(struct nsg_sink *s)
+{
+	s->line_start = nsg_jsonw_mark(&s->batch);
+	return &s->batch;
+}
+
+/* --format text: the line just written, replaced by its rendering. */
+static int render_text(struct nsg_sink *s)
+{
+	struct nsg_jsonw *b = &s->batch;
+
+	nsg_jsonw_rewind(&s->text, 0);
+	if (nsg_text_from_json(&s->text, b->buf + s->line_start, b->len - s->line_start))
+		return -1;
+	b->len = s->line_start;
+	nsg_jsonw_verbatim(b, s->text.buf, s->text.len);
+	return b->failed ? -1 : 0;
+}
+
+void nsg_sink_commit(struct nsg_sink *s)
+{
+	struct nsg_jsonw *b = &s->batch;
+	size_t len;
+
+	if (!b->failed && s->format == NSG_FMT_TEXT && render_text(s))
+		b->failed = true;
+	nsg_jsonw_verbatim(b, "\n", 1);
+	if (b->failed) {
+		/* Never half a line: whatever could not be completed goes. */
+		nsg_jsonw_rewind(b, s->line_start);
+		s->write_errors++;
+		return;
+	}
+	len = b->len - s->line_start;
+	if (nsg_sink_file_rotation_due(s, len)) {
+		/* What came before belongs in the file being retired. */
+		write_out(s, s->line_start);
+		nsg_sink_file_rotate(s);
+	}
+	s->size += len;
+	s->lines_written++;
+	s->line_start = b->len;
+	if (b->len >= NSG_SINK_BATCH)
+		write_out(s, b->len);
+}
+
+void nsg_sink_emit_json(struct nsg_sink *s, const char *json, size_t len)
+{
+	nsg_jsonw_fragment(nsg_sink_line(s), json, len);
+	nsg_sink_commit(s);
+}
+
+void nsg_sink_emit_raw(struct nsg_sink *s, const char *bytes, size_t len)
+{
+	struct nsg_jsonw *b = nsg_sink_line(s);
+
+	nsg_jsonw_verbatim(b, bytes, len);
+	if (b->failed) {
+		nsg_jsonw_rewind(b, s->line_start);
+		s->write_errors++;
+		return;
+	}
+	s->size += len;
+	s->line_start = b->len;
+}
+
+void nsg_sink_flush(struct nsg_sink *s)
+{
+	/* Only committed lines: a line in progress stays where it is. */
+	write_out(s, s->line_start);
+	if (s->socket_path)
+		nsg_sink_clients_drain(s);
+}
+
+void nsg_sink_service(struct nsg_sink *s)
+{
+	if (!s->socket_path)
+		return;
+	/* Lines committed before a client is accepted are not that client's. */
+	write_out(s, s->line_start);
+	nsg_sink_clients_service(s);
+}
+
+void nsg_sink_close(struct nsg_sink *s)
+{
+	nsg_sink_flush(s);
+	if (s->owned && s->fd >= 0 && close(s->fd))
+		s->write_errors++;
+	s->fd = -1;
+	s->owned = false;
+	nsg_sink_clients_close(s);
+	free(s->path);
+	s->path = NULL;
+	nsg_jsonw_free(&s->batch);
+	nsg_jsonw_free(&s->text);
+	s->line_start = 0;
+}
