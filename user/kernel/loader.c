@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The skeleton's life: configured from the options, the tier's programs
+ * chosen from one table, maps sized, loaded, attached, then the identity
+ * iterator run once.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
