@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `nsguard scan --suggest-policy`'s generator (user/suggest_policy.c): pod
+ * `nsguard scan --suggest-policy`'s generator (user/scan/suggest_*.c): pod
  * names become their workload's glob; containers of one workload share a
  * rule; every document parses with the policy's own parser, allows each
  * container it covers exactly the types it uses, and not its neighbours,

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * nsguard's options, parsed with argp into struct nsg_config. argp prints
+ * nothing itself: a bad value is one line in err, saying which and why.
+ */
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
@@ -206,6 +210,18 @@ static error_t parse_ring_size(struct parse_state *ps, const char *opt, const ch
 	return 0;
 }
 
+/* A count option of min..max; bad_fmt names the option and the range (fail()'s two %s). */
+static error_t parse_count(struct parse_state *ps, const char *arg, unsigned long min,
+			   unsigned long max, const char *bad_fmt, unsigned int *out)
+{
+	unsigned long v;
+
+	if (parse_ulong(arg, max, &v) || v < min)
+		return fail(ps, bad_fmt, arg, "");
+	*out = (unsigned int)v;
+	return 0;
+}
+
 static error_t parse_value(int key, char *arg, struct parse_state *ps)
 {
 	struct nsg_config *cfg = ps->cfg;
@@ -268,10 +284,8 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 			return fail(ps, "--output-max-size: '%s' is not a size (e.g. 100M)%s", arg, "");
 		return 0;
 	case OPT_OUTPUT_KEEP:
-		if (parse_ulong(arg, 999, &v) || v == 0)
-			return fail(ps, "--output-keep: '%s' is not a number from 1 to 999%s", arg, "");
-		cfg->output_keep = (unsigned int)v;
-		return 0;
+		return parse_count(ps, arg, 1, 999, "--output-keep: '%s' is not a number from 1 to 999%s",
+				   &cfg->output_keep);
 	case OPT_OUTPUT_SOCKET:
 		cfg->output_socket = arg;
 		return 0;
@@ -281,39 +295,29 @@ static error_t parse_value(int key, char *arg, struct parse_state *ps)
 		cfg->host_ns_pid = (int)v;
 		return 0;
 	case OPT_STATS_INTERVAL:
-		if (parse_ulong(arg, 86400, &v))
-			return fail(ps, "--stats-interval: '%s' is not a number of seconds (0..86400)%s",
-				    arg, "");
-		cfg->stats_interval = (unsigned int)v;
-		return 0;
+		return parse_count(ps, arg, 0, 86400,
+				   "--stats-interval: '%s' is not a number of seconds (0..86400)%s",
+				   &cfg->stats_interval);
 	case OPT_RING_SIZE:
 		return parse_ring_size(ps, "--ring-size", arg, &cfg->ring_size);
 	case OPT_INFO_RING_SIZE:
 		return parse_ring_size(ps, "--info-ring-size", arg, &cfg->info_ring_size);
 	case OPT_COALESCE_WINDOW:
-		if (parse_ulong(arg, 60000, &v))
-			return fail(ps, "--coalesce-window: '%s' is not a number of milliseconds (0..60000)%s",
-				    arg, "");
-		cfg->coalesce_window_ms = (unsigned int)v;
-		return 0;
+		return parse_count(ps, arg, 0, 60000,
+				   "--coalesce-window: '%s' is not a number of milliseconds (0..60000)%s",
+				   &cfg->coalesce_window_ms);
 	case OPT_CONTAINER_RATE:
-		if (parse_ulong(arg, 1000000, &v))
-			return fail(ps, "--container-rate: '%s' is not a number of events per second (0..1000000)%s",
-				    arg, "");
-		cfg->container_rate = (unsigned int)v;
-		return 0;
+		return parse_count(ps, arg, 0, 1000000,
+				   "--container-rate: '%s' is not a number of events per second (0..1000000)%s",
+				   &cfg->container_rate);
 	case OPT_CONTAINER_BURST:
-		if (parse_ulong(arg, 1000000, &v) || v == 0)
-			return fail(ps, "--container-burst: '%s' is not a number of events (1..1000000)%s",
-				    arg, "");
-		cfg->container_burst = (unsigned int)v;
-		return 0;
+		return parse_count(ps, arg, 1, 1000000,
+				   "--container-burst: '%s' is not a number of events (1..1000000)%s",
+				   &cfg->container_burst);
 	case OPT_MAX_CONTAINERS:
-		if (parse_ulong(arg, NSG_MAX_MAX_CONTAINERS, &v) || v < NSG_MIN_MAX_CONTAINERS)
-			return fail(ps, "--max-containers: '%s' is not a number between 4 and 1048576%s",
-				    arg, "");
-		cfg->max_containers = (unsigned int)v;
-		return 0;
+		return parse_count(ps, arg, NSG_MIN_MAX_CONTAINERS, NSG_MAX_MAX_CONTAINERS,
+				   "--max-containers: '%s' is not a number between 4 and 1048576%s",
+				   &cfg->max_containers);
 	case OPT_PIN_PATH:
 		if (arg[0] != '/')
 			return fail(ps, "--pin-path: '%s' is not an absolute path%s", arg, "");

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The skeleton's life: configured from the options, the tier's programs
+ * chosen from one table, maps sized, loaded, attached, then the identity
+ * iterator run once.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -31,9 +36,48 @@ static void configure(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
 	configure_flow(skel, o);
 }
 
-static bool has_prefix(const char *s, const char *prefix)
+/*
+ * When a program loads: on the tiers whose bits it has, and only if its
+ * conditions hold (enforcing; the `bpf` LSM hook's variant).
+ */
+enum load_when {
+	LOAD_ON_NONE = 1u << NSG_TIER_NONE,
+	LOAD_ON_SIGNAL = 1u << NSG_TIER_SIGNAL,
+	LOAD_ON_LSM = 1u << NSG_TIER_LSM,
+	LOAD_ENFORCE_ONLY = 1u << 8, /* it blocks: audit mode loads nothing that does */
+	/* security_bpf() has a 4th argument (`kernel`) from 6.14 on. */
+	LOAD_BPF_HOOK_3_ARGS = 1u << 9,
+	LOAD_BPF_HOOK_4_ARGS = 1u << 10,
+};
+
+#define LOAD_ON_EVERY_TIER (LOAD_ON_NONE | LOAD_ON_SIGNAL | LOAD_ON_LSM)
+#define LOAD_OFF_LSM (LOAD_ON_NONE | LOAD_ON_SIGNAL)
+
+struct tiered_program {
+	struct bpf_program *prog;
+	unsigned int when; /* enum load_when */
+};
+
+static bool loads_now(unsigned int when, const struct nsg_load_opts *o)
 {
-	return strncmp(s, prefix, strlen(prefix)) == 0;
+	unsigned int tier = o->tier <= NSG_TIER_LSM ? 1u << o->tier : 0;
+
+	if (!(when & tier))
+		return false;
+	if ((when & LOAD_ENFORCE_ONLY) && !o->enforce)
+		return false;
+	if ((when & LOAD_BPF_HOOK_3_ARGS) && o->lsm_bpf_args == 4)
+		return false;
+	return !(when & LOAD_BPF_HOOK_4_ARGS) || o->lsm_bpf_args == 4;
+}
+
+static const struct tiered_program *find_program(const struct tiered_program *table, size_t n,
+						 const struct bpf_program *prog)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i].prog == prog)
+			return &table[i];
+	return NULL;
 }
 
 /*
@@ -43,38 +87,75 @@ static bool has_prefix(const char *s, const char *prefix)
  * (self_protect.bpf.c) reports in both modes: nsg_guard_lsm_ on the lsm
  * tier, nsg_guard_tp_ (tracepoints) elsewhere. LSM and trampoline programs fail
  * to load on kernels that lack them.
+ * Every program of the skeleton is named here once: one the table lacks
+ * fails the load, so that a new program cannot land on a tier by default;
+ * one the skeleton lacks does not compile.
  */
-static bool wanted(const struct bpf_program *prog, const struct nsg_load_opts *o)
+static int set_autoload_by_tier(struct nsguard_bpf *skel, const struct nsg_load_opts *o,
+				char *err, size_t errlen)
 {
-	const char *name = bpf_program__name(prog);
-	bool lsm = o->tier == NSG_TIER_LSM;
-
-	if (has_prefix(name, "nsg_tp_") || has_prefix(name, "nsg_guard_tp_"))
-		return !lsm;
-	if (has_prefix(name, "nsg_tr_"))
-		return lsm;
-	if (has_prefix(name, "nsg_lsm_"))
-		return lsm && o->enforce;
-	/* security_bpf() has a 4th argument (`kernel`) from 6.14 on. */
-	if (strcmp(name, "nsg_guard_lsm_bpf") == 0)
-		return lsm && o->lsm_bpf_args != 4;
-	if (strcmp(name, "nsg_guard_lsm_bpf_k") == 0)
-		return lsm && o->lsm_bpf_args == 4;
-	if (has_prefix(name, "nsg_guard_lsm_"))
-		return lsm;
-	return true;
-}
-
-static void choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts *o)
-{
+	const struct tiered_program table[] = {
+		/* BTF tracepoints (exec, clone, identity) and the identity iterator: every tier. */
+		{ skel->progs.nsg_exec, LOAD_ON_EVERY_TIER },
+		{ skel->progs.nsg_identity_fork, LOAD_ON_EVERY_TIER },
+		{ skel->progs.nsg_clone_newtask, LOAD_ON_EVERY_TIER },
+		{ skel->progs.nsg_identity_move, LOAD_ON_EVERY_TIER },
+		{ skel->progs.nsg_identity_seed, LOAD_ON_EVERY_TIER },
+		{ skel->progs.nsg_identity_cgroup_rmdir, LOAD_ON_EVERY_TIER },
+		{ skel->progs.nsg_tp_unshare_enter, LOAD_OFF_LSM },
+		{ skel->progs.nsg_tp_unshare_exit, LOAD_OFF_LSM },
+		{ skel->progs.nsg_tp_setns_enter, LOAD_OFF_LSM },
+		{ skel->progs.nsg_tp_setns_exit, LOAD_OFF_LSM },
+		{ skel->progs.nsg_tr_unshare_enter, LOAD_ON_LSM },
+		{ skel->progs.nsg_tr_unshare_exit, LOAD_ON_LSM },
+		{ skel->progs.nsg_tr_setns_enter, LOAD_ON_LSM },
+		{ skel->progs.nsg_tr_setns_exit, LOAD_ON_LSM },
+		{ skel->progs.nsg_lsm_bprm_check, LOAD_ON_LSM | LOAD_ENFORCE_ONLY },
+		{ skel->progs.nsg_lsm_ipc_install, LOAD_ON_LSM | LOAD_ENFORCE_ONLY },
+		{ skel->progs.nsg_lsm_ipc_installed, LOAD_ON_LSM | LOAD_ENFORCE_ONLY },
+		{ skel->progs.nsg_lsm_pid_install, LOAD_ON_LSM | LOAD_ENFORCE_ONLY },
+		{ skel->progs.nsg_lsm_pid_installed, LOAD_ON_LSM | LOAD_ENFORCE_ONLY },
+		{ skel->progs.nsg_lsm_capable, LOAD_ON_LSM | LOAD_ENFORCE_ONLY },
+		{ skel->progs.nsg_guard_lsm_bpf, LOAD_ON_LSM | LOAD_BPF_HOOK_3_ARGS },
+		{ skel->progs.nsg_guard_lsm_bpf_k, LOAD_ON_LSM | LOAD_BPF_HOOK_4_ARGS },
+		{ skel->progs.nsg_guard_lsm_bpf_map, LOAD_ON_LSM },
+		{ skel->progs.nsg_guard_lsm_bpf_prog, LOAD_ON_LSM },
+		{ skel->progs.nsg_guard_lsm_task_kill, LOAD_ON_LSM },
+		{ skel->progs.nsg_guard_lsm_ptrace, LOAD_ON_LSM },
+		{ skel->progs.nsg_guard_tp_bpf, LOAD_OFF_LSM },
+		{ skel->progs.nsg_guard_tp_bpf_fd, LOAD_OFF_LSM },
+		{ skel->progs.nsg_guard_tp_signal, LOAD_OFF_LSM },
+		{ skel->progs.nsg_guard_tp_ptrace, LOAD_OFF_LSM },
+		{ skel->progs.nsg_guard_tp_vm_writev, LOAD_OFF_LSM },
+		{ skel->progs.nsg_guard_tp_vm_readv, LOAD_OFF_LSM },
+		{ skel->progs.nsg_guard_tp_getfd, LOAD_OFF_LSM },
+	};
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, wanted(prog, o));
+	bpf_object__for_each_program(prog, skel->obj) {
+		const struct tiered_program *t =
+			find_program(table, sizeof(table) / sizeof(table[0]), prog);
+
+		if (!t) {
+			snprintf(err, errlen, "BPF program %s is in no tier of the loader's table",
+				 bpf_program__name(prog));
+			return -1;
+		}
+		bpf_program__set_autoload(prog, loads_now(t->when, o));
+	}
+	return 0;
+}
+
+static int choose_programs(struct nsguard_bpf *skel, const struct nsg_load_opts *o,
+			   char *err, size_t errlen)
+{
+	if (set_autoload_by_tier(skel, o, err, errlen))
+		return -1;
 	/* The identity iterator runs once, after the hooks are in (nsg_attach). */
 	bpf_program__set_autoattach(skel->progs.nsg_identity_seed, false);
 	/* Task storage needs 5.11+: only created where it is used. */
 	bpf_map__set_autocreate(skel->maps.setns_marks, o->tier == NSG_TIER_LSM && o->enforce);
+	return 0;
 }
 
 /* Ring buffers by --ring-size/--info-ring-size; per-container maps by --max-containers. */
@@ -103,7 +184,10 @@ struct nsguard_bpf *nsg_load(const struct nsg_load_opts *o, char *err, size_t er
 		goto fail;
 	}
 	configure(skel, o);
-	choose_programs(skel, o);
+	if (choose_programs(skel, o, err, errlen)) {
+		nsguard_bpf__destroy(skel);
+		return NULL;
+	}
 	step = "size the maps of";
 	rc = size_maps(skel, o);
 	if (rc)

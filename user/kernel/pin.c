@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --pin (the layout is in pin.h): the directory's lock, pinning maps and
+ * links, adopting what an earlier agent pinned, --cleanup.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>

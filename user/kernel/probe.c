@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The feature probe (probe.h): capabilities, BTF, ring buffer and task
+ * storage, the pseudo filesystems (mounted where missing), the active LSMs,
+ * trial loads of an LSM and a trampoline program, the `bpf` hook's arity.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

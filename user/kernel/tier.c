@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The enforcement tier from --enforcer and the probe; the rules are in tier.h. */
 #include <stdio.h>
 #include <string.h>
 #include "kernel/tier.h"
