@@ -41,7 +41,7 @@ struct nsg_coalesced {
 struct nsg_rate_limited {
 	struct nsg_flow_id who;
 	bool overflow; /* the entry containers beyond --max-containers share */
-	uint64_t refused[NSG_CLASSES][NSG_EV_MAX];
+	unsigned long long refused[NSG_CLASSES][NSG_EV_MAX]; /* the type of agent_stats' counts: one writer */
 	uint64_t first_ns; /* boot time: the previous summary's end, or when the container was first seen */
 	uint64_t last_ns;  /* boot time of the last refusal */
 };
