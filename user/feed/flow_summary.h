@@ -6,7 +6,8 @@
  * - `coalesced`: the repeats of one violation kind, once the burst pauses
  *   (NSG_FLOW_QUIET_NS) or at least once a window while it goes on;
  * - `rate_limited`: what a container's budget refused, the same way;
- * - accounting: per container, class and type, the four outcomes.
+ * - accounting: per container, class and type, the four outcomes
+ *   (flow_accounting.c; the summaries are flow_summary.c's).
  *
  * The kernel's counters only grow; the agent remembers what it has
  * summarised (a tsearch tree per map) and reports the difference, so no
