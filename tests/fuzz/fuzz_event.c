@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target: the feed's writer and schema (user/jsonw.c,
- * feed_schema.c, textline.c), checked against Jansson. The input's first
+ * libFuzzer target: the feed's writer and schema (user/feed/jsonw.c,
+ * schema_*.c, textline.c), checked against Jansson. The input's first
  * sizeof(struct nsg_event) bytes are the ring-buffer record (shorter inputs
  * leave the rest zero); a following byte chooses the context's callbacks
  * (bit 0: exe_of, bit 1: container_of) and the bytes after it (the "tail")

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The feed's schema (user/feed_schema.c), byte for byte: every event's
- * keys, their order and values are what the Jansson-built feed wrote
- * (the expected lines below were produced by that code), except numbers
- * that are doubles, which now print as a person writes them. Hostile bytes
- * in comm/exe are escaped or repaired with the exact bytes in *_raw; every
- * line is one valid JSON object; the text rendering keeps its layout.
+ * The feed's schema (user/feed/feed_schema.h, written by schema_*.c), byte
+ * for byte: every event's keys, their order and values are what the
+ * Jansson-built feed wrote (the expected lines below were produced by that
+ * code), except numbers that are doubles, which now print as a person
+ * writes them. Hostile bytes in comm/exe are escaped or repaired with the
+ * exact bytes in *_raw; every line is one valid JSON object; the text
+ * rendering keeps its layout.
  */
 #include <setjmp.h>
 #include <stdarg.h>

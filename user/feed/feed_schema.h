@@ -2,20 +2,27 @@
 /*
  * The feed's schema, in one place: every object nsguard writes — kernel
  * events, agent events, the `container` object, `nsguard scan --format
- * json` — is written here and only here, through the JSON writer (jsonw.h).
- * Callers hand over C values; which keys there are, in which order, and
- * how each value is spelt is this file's business (README "Event schema"
- * shows the result). Each nsg_feed_*() writes one complete JSON object into
- * w, without a newline: the sink (output.h) frames lines, batches them and
- * renders `--format text` from them.
+ * json` — is declared here and written only by the schema's files, through
+ * the JSON writer (jsonw.h). Callers hand over C values; which keys there
+ * are, in which order, and how each value is spelt is the schema's business
+ * (README "Event schema" shows the result). Each nsg_feed_*() writes one
+ * complete JSON object into w, without a newline: the sink (output.h)
+ * frames lines, batches them and renders `--format text` from them.
+ *
+ * The schema's files, by concern: schema_kernel.c (kernel events),
+ * schema_agent.c (agent_start, agent_stats, agent_stop, policy, map_full,
+ * the self-check), schema_flow.c (coalesced, rate_limited, agent_stats'
+ * `flow`), schema_container.c (the `container` object, the hook's
+ * registrations), schema_hook.c (hook_unreachable), schema_scan.c
+ * (host_ns_running, `nsguard scan`); what several share, schema_members.h.
  *
  * Adding an event: a struct of the values it carries (below, if it needs
- * more than a few arguments), a function in feed_schema.c that begins with
- * agent_event_begin(w, "name") (schema, time, event), writes the members in
- * the order the README lists them with the nsg_jsonw_kv_*() helpers and
- * ends the object, its declaration here; at the call site
- * `nsg_feed_x(nsg_sink_line(sink), ...); nsg_sink_commit(sink);`; a
- * byte-for-byte case in tests/unit/test_format.c; a row in the README.
+ * more than a few arguments), a function in the schema file of its concern
+ * that begins with nsg_schema_agent_event_begin(w, "name") (schema, time,
+ * event), writes the members in the order the README lists them with the
+ * nsg_jsonw_kv_*() helpers and ends the object, its declaration here; at
+ * the call site `nsg_feed_x(nsg_sink_line(sink), ...); nsg_sink_commit(sink);`;
+ * a byte-for-byte case in tests/unit/test_format.c; a row in the README.
  */
 #ifndef NSGUARD_FEED_SCHEMA_H
 #define NSGUARD_FEED_SCHEMA_H
@@ -124,7 +131,7 @@ void nsg_feed_agent_stats(struct nsg_jsonw *w, const struct nsg_feed_stats *s);
 
 void nsg_feed_agent_stop(struct nsg_jsonw *w, const char *reason);
 
-/* `coalesced`: the repeats of one violation kind (user/flow_summary.h). */
+/* `coalesced`: the repeats of one violation kind (flow_summary.h). */
 void nsg_feed_coalesced(struct nsg_jsonw *w, const struct nsg_coalesced *c,
 			const struct nsg_feed_ctx *ctx);
 /* `rate_limited`: what one container's budget refused; rate and burst as configured. */
@@ -140,8 +147,7 @@ void nsg_feed_container_registered(struct nsg_jsonw *w, const struct nsg_known_c
 /* An allowlisted container could not be exempted (why: which limit). */
 void nsg_feed_exemption_failed(struct nsg_jsonw *w, const struct nsg_known_container *k,
 			       const char *why);
-/* One of the per-container tables is full: what that means until it has room. */
-/* What the agent's self-check found changed in its kernel state (self_check.c). */
+/* What the agent's self-check found changed in its kernel state (kernel/self_protect.c). */
 struct nsg_self_check_finding {
 	const char *kind;     /* "map", "link" */
 	const char *name;     /* policy_cfg, exempt_cgroups, ..., a program's name */
@@ -155,6 +161,7 @@ struct nsg_self_check_finding {
 
 /* `tamper` from the self-check: verdict restored (or unrestored, with why in the log). */
 void nsg_feed_self_check(struct nsg_jsonw *w, const struct nsg_self_check_finding *f);
+/* One of the per-container tables is full: what that means until it has room. */
 void nsg_feed_map_full(struct nsg_jsonw *w, const char *map, unsigned long long max,
 		       const char *effect);
 

@@ -6,7 +6,8 @@
  * - `coalesced`: the repeats of one violation kind, once the burst pauses
  *   (NSG_FLOW_QUIET_NS) or at least once a window while it goes on;
  * - `rate_limited`: what a container's budget refused, the same way;
- * - accounting: per container, class and type, the four outcomes.
+ * - accounting: per container, class and type, the four outcomes
+ *   (flow_accounting.c; the summaries are flow_summary.c's).
  *
  * The kernel's counters only grow; the agent remembers what it has
  * summarised (a tsearch tree per map) and reports the difference, so no
@@ -41,7 +42,7 @@ struct nsg_coalesced {
 struct nsg_rate_limited {
 	struct nsg_flow_id who;
 	bool overflow; /* the entry containers beyond --max-containers share */
-	uint64_t refused[NSG_CLASSES][NSG_EV_MAX];
+	unsigned long long refused[NSG_CLASSES][NSG_EV_MAX]; /* the type of agent_stats' counts: one writer */
 	uint64_t first_ns; /* boot time: the previous summary's end, or when the container was first seen */
 	uint64_t last_ns;  /* boot time of the last refusal */
 };

@@ -98,30 +98,39 @@ void nsg_jsonw_verbatim(struct nsg_jsonw *w, const char *bytes, size_t len)
 	put(w, bytes, len);
 }
 
-void nsg_jsonw_object_begin(struct nsg_jsonw *w)
+/* An object or an array opens where any value would and holds nothing yet. */
+static void open_container(struct nsg_jsonw *w, char bracket)
 {
 	separate(w);
-	put_char(w, '{');
+	put_char(w, bracket);
 	w->comma = false;
+}
+
+/* Once closed, it is a complete value like any other. */
+static void close_container(struct nsg_jsonw *w, char bracket)
+{
+	put_char(w, bracket);
+	value_done(w);
+}
+
+void nsg_jsonw_object_begin(struct nsg_jsonw *w)
+{
+	open_container(w, '{');
 }
 
 void nsg_jsonw_object_end(struct nsg_jsonw *w)
 {
-	put_char(w, '}');
-	value_done(w);
+	close_container(w, '}');
 }
 
 void nsg_jsonw_array_begin(struct nsg_jsonw *w)
 {
-	separate(w);
-	put_char(w, '[');
-	w->comma = false;
+	open_container(w, '[');
 }
 
 void nsg_jsonw_array_end(struct nsg_jsonw *w)
 {
-	put_char(w, ']');
-	value_done(w);
+	close_container(w, ']');
 }
 
 /* ---- strings ---- */

@@ -84,42 +84,24 @@ void nsg_jsonw_member_bytes(struct nsg_jsonw *w, const char *key, const char *bu
 /* The same for a NUL-terminated string, or `key: null` when s is NULL. */
 void nsg_jsonw_member_bytes_or_null(struct nsg_jsonw *w, const char *key, const char *s);
 
-/* Members, key and value in one call. */
-static inline void nsg_jsonw_kv_string(struct nsg_jsonw *w, const char *key, const char *s)
-{
-	nsg_jsonw_key(w, key);
-	nsg_jsonw_string(w, s);
-}
-
-static inline void nsg_jsonw_kv_string_or_null(struct nsg_jsonw *w, const char *key, const char *s)
-{
-	nsg_jsonw_key(w, key);
-	nsg_jsonw_string_or_null(w, s);
-}
-
-static inline void nsg_jsonw_kv_int(struct nsg_jsonw *w, const char *key, int64_t v)
-{
-	nsg_jsonw_key(w, key);
-	nsg_jsonw_int(w, v);
-}
-
-static inline void nsg_jsonw_kv_uint(struct nsg_jsonw *w, const char *key, uint64_t v)
-{
-	nsg_jsonw_key(w, key);
-	nsg_jsonw_uint(w, v);
-}
-
-static inline void nsg_jsonw_kv_double(struct nsg_jsonw *w, const char *key, double v)
-{
-	nsg_jsonw_key(w, key);
-	nsg_jsonw_double(w, v);
-}
-
-static inline void nsg_jsonw_kv_bool(struct nsg_jsonw *w, const char *key, bool v)
-{
-	nsg_jsonw_key(w, key);
-	nsg_jsonw_bool(w, v);
-}
+/*
+ * Members, key and value in one call: nsg_jsonw_kv_<kind>(w, key, v) is
+ * nsg_jsonw_key(w, key) and nsg_jsonw_<kind>(w, v), for string,
+ * string_or_null, int, uint, double and bool; nsg_jsonw_kv_null(w, key).
+ */
+#define NSG_JSONW_KV(kind, type)                                                             \
+	static inline void nsg_jsonw_kv_##kind(struct nsg_jsonw *w, const char *key, type v) \
+	{                                                                                    \
+		nsg_jsonw_key(w, key);                                                       \
+		nsg_jsonw_##kind(w, v);                                                      \
+	}
+NSG_JSONW_KV(string, const char *)
+NSG_JSONW_KV(string_or_null, const char *)
+NSG_JSONW_KV(int, int64_t)
+NSG_JSONW_KV(uint, uint64_t)
+NSG_JSONW_KV(double, double)
+NSG_JSONW_KV(bool, bool)
+#undef NSG_JSONW_KV
 
 static inline void nsg_jsonw_kv_null(struct nsg_jsonw *w, const char *key)
 {

@@ -4,9 +4,9 @@
  *   time event severity verdict pid=N comm="..." key=value ...
  * with the first four padded to columns, "-" for any that is missing, and
  * then every other member that is not null, its value as compact JSON.
- * It is rendered from the JSON line itself (one object, as feed_schema.c
- * writes it), so the two formats cannot disagree and the schema stays in
- * one place.
+ * It is rendered from the JSON line itself (one object, as the schema,
+ * feed_schema.h, writes it), so the two formats cannot disagree and the
+ * schema stays in one place.
  */
 #ifndef NSGUARD_TEXTLINE_H
 #define NSGUARD_TEXTLINE_H
