@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the unit-test binary in DIR of every tests/unit/test_*.c (one not
-# built fails) and counts cmocka's passed, failed and skipped tests. As
+# built fails) and counts cmocka's passed, failed and skipped tests, then
+# the checks of user/'s shape (tests/structure/check.py, on DIR/../libnsguard.a). As
 # root each binary runs in a private network namespace with loopback up,
 # so the IPv6 case runs even where the host has no ::1 (and no test meets
 # another's ports). Closes with "unit: N passed, N failed" (", N skipped"
@@ -59,5 +60,20 @@ for src in "$here"/test_*.c; do
 	fi
 	run_test "$t"
 done
+
+# The shape of user/ (tests/structure/check.py): its checks count here.
+structure() {
+	local out p f
+	out=$(python3 "$here/../structure/check.py" "$dir/../libnsguard.a" 2>&1)
+	printf '%s\n' "$out"
+	read -r p f < <(sed -n 's/^structure: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' <<<"$out")
+	if [[ -z ${p:-} ]]; then
+		echo "FAIL structure: tests/structure/check.py gave no summary"
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+}
+structure
 for n in "${skipped_names[@]}"; do echo "skipped: $n"; done
 suite_summary unit "$passed" "$failed" "$skipped"

@@ -6,12 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "feed/names.h"
 
 enum nsg_command { NSG_CMD_AGENT, NSG_CMD_SCAN, NSG_CMD_CHECK_POLICY, NSG_CMD_CLEANUP };
 /* JSONL: `nsguard scan`, one container a line (the agent's feed is JSON lines anyway). */
 enum nsg_format { NSG_FMT_JSON, NSG_FMT_TEXT, NSG_FMT_JSONL };
-enum nsg_mode { NSG_MODE_AUDIT, NSG_MODE_ENFORCE };
-enum nsg_enforcer { NSG_ENFORCER_AUTO, NSG_ENFORCER_LSM, NSG_ENFORCER_SIGNAL, NSG_ENFORCER_NONE };
 
 struct nsg_config {
 	enum nsg_command command;

@@ -4,24 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/grow.h"
 #include "container/procscan.h"
 
 static struct nsg_scanned_container *find_or_add(struct nsg_scan *s, const char *id)
 {
 	struct nsg_scanned_container *c;
+	void *p;
 
 	for (size_t i = 0; i < s->count; i++)
 		if (strcmp(s->items[i].ident.id, id) == 0)
 			return &s->items[i];
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		void *p = realloc(s->items, cap * sizeof(*s->items));
-
-		if (!p)
-			return NULL;
-		s->items = p;
-		s->cap = cap;
-	}
+	p = nsg_grow(s->items, &s->cap, s->count + 1, sizeof(*s->items), 16);
+	if (!p)
+		return NULL;
+	s->items = p;
 	c = &s->items[s->count++];
 	memset(c, 0, sizeof(*c));
 	return c;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy/policy_maps.h"
+#include "util/grow.h"
 #include "container/registry.h"
 
 static char *dup_or_null(const char *s)
@@ -22,20 +23,17 @@ static void known_free(struct nsg_known_container *c)
 
 static struct nsg_known_container *slot_for(struct nsg_registry *r, uint64_t cgid)
 {
+	void *p;
+
 	for (size_t i = 0; i < r->count; i++)
 		if (r->items[i].cgroup_id == cgid)
 			return &r->items[i];
 	if (r->max && r->count >= r->max)
 		return NULL;
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 32;
-		void *p = realloc(r->items, cap * sizeof(*r->items));
-
-		if (!p)
-			return NULL;
-		r->items = p;
-		r->cap = cap;
-	}
+	p = nsg_grow(r->items, &r->cap, r->count + 1, sizeof(*r->items), 32);
+	if (!p)
+		return NULL;
+	r->items = p;
 	memset(&r->items[r->count], 0, sizeof(r->items[0]));
 	return &r->items[r->count++];
 }

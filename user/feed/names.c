@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
-#include "cli/cli.h"
 #include "feed/names.h"
 
 const char *const nsg_mode_names[NSG_MODES] = {

@@ -8,7 +8,9 @@
 #include "nsguard.h"
 
 extern const char *const nsg_ns_names[NSG_NS_TYPES];
-/* The spellings of enum nsg_mode and enum nsg_enforcer (cli.h), by value: CLI and policy alike. */
+/* The agent's modes and enforcement tiers, spelled by the tables below: CLI and policy alike. */
+enum nsg_mode { NSG_MODE_AUDIT, NSG_MODE_ENFORCE };
+enum nsg_enforcer { NSG_ENFORCER_AUTO, NSG_ENFORCER_LSM, NSG_ENFORCER_SIGNAL, NSG_ENFORCER_NONE };
 #define NSG_MODES 2
 #define NSG_ENFORCERS 4
 extern const char *const nsg_mode_names[NSG_MODES];
