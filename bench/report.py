@@ -503,7 +503,7 @@ if serializer:
     w("")
     w("| path | events/s | bytes/event |")
     w("|---|---|---|")
-    for name, label in (("writer", "feed_schema.c + jsonw.c (now)"),
+    for name, label in (("writer", "schema_*.c + jsonw.c (now)"),
                         ("jansson", "json_t tree + json_dumpb (before)")):
         if name in serializer:
             r = serializer[name]

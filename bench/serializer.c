@@ -10,7 +10,7 @@
  * host_ns_exec with its own exe — formatted into a 64 KiB batch buffer the
  * way the sink fills it (lines appended, the buffer reused once full).
  *
- *   writer   feed_schema.c through jsonw.c, as the agent does now
+ *   writer   feed/schema_*.c through jsonw.c, as the agent does now
  *   jansson  the previous path, kept here as the baseline: a json_t tree
  *            per event (the container object a cached, shared json_t),
  *            json_dumpb() into a reused buffer, copied into the batch

@@ -57,7 +57,7 @@ static char *suggest(const struct nsg_suggest_input *in, size_t n, struct nsg_po
 	return doc;
 }
 
-/* As the agent builds it (agent_policy.c, registry.h): "" is unknown. */
+/* As the agent builds it (agent/containers.c, registry.h): "" is unknown. */
 static uint32_t allows(const struct nsg_policy *p, const struct nsg_suggest_input *in)
 {
 	struct nsg_match_input m = {
