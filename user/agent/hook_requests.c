@@ -5,7 +5,6 @@
  * answer, so that its first exec already meets them. And the hook calls
  * that found no agent, spooled by the hook, reported at start.
  */
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include "agent/containers.h"
 #include "agent/hook_requests.h"
 #include "feed/names.h"
+#include "hook/spool.h"
 #include "runtime/oci_state.h"
 
 /*
@@ -102,24 +102,18 @@ void nsg_hook_requests_close(struct agent *a)
 	nsg_hook_server_close(&a->hook);
 }
 
+static void report_missed(void *arg, const char *line, size_t len)
+{
+	struct nsg_sink *sink = arg;
+
+	nsg_feed_hook_unreachable(nsg_sink_line(sink), line, len);
+	nsg_sink_commit(sink);
+}
+
 void nsg_hook_requests_report_missed(struct agent *a)
 {
-	char dir[sizeof(a->hook.path)], path[sizeof(dir) + 32], line[4096];
-	struct nsg_sink *sink = &a->out.sink;
-	FILE *f;
-
 	if (!a->set.cfg->hook_socket)
 		return;
-	snprintf(dir, sizeof(dir), "%s", a->set.cfg->hook_socket);
-	snprintf(path, sizeof(path), "%s/" NSG_HOOK_SPOOL_NAME, dirname(dir));
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		nsg_feed_hook_unreachable(nsg_sink_line(sink), line, strlen(line));
-		nsg_sink_commit(sink);
-	}
-	fclose(f);
-	unlink(path);
-	nsg_sink_flush(sink);
+	nsg_spool_drain(a->set.cfg->hook_socket, report_missed, &a->out.sink);
+	nsg_sink_flush(&a->out.sink);
 }

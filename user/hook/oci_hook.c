@@ -12,8 +12,6 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "cli/cli.h"
+#include "hook/spool.h"
 #include "policy/policy.h"
 
 struct hook_args {
@@ -136,30 +135,6 @@ static enum nsg_hook_failure failure_mode(const char *policy_path)
 	return mode;
 }
 
-/* Leaves a record beside the socket; the agent reports it when it starts. */
-static void spool_missed(const char *socket_path, json_t *state, const char *why)
-{
-	char dir[108], path[160];
-	json_t *rec;
-	FILE *f;
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", socket_path);
-	snprintf(path, sizeof(path), "%s/" NSG_HOOK_SPOOL_NAME, dirname(dir));
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (fd < 0 || !(f = fdopen(fd, "a"))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	rec = json_pack("{s:I, s:O?, s:O?, s:s}", "unix_time", (json_int_t)time(NULL), "container_id",
-			json_object_get(state, "id"), "pid", json_object_get(state, "pid"), "reason", why);
-	json_dumpf(rec, f, JSON_COMPACT);
-	fputc('\n', f);
-	fclose(f);
-	json_decref(rec);
-}
-
 int main(int argc, char **argv)
 {
 	struct hook_args a = { .socket_path = NSG_DEFAULT_HOOK_SOCKET, .timeout_s = 5 };
@@ -181,7 +156,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "nsguard-oci-hook: %s; starting the container anyway (fail open)\n",
 				why);
-			spool_missed(a.socket_path, state, why);
+			nsg_spool_append(a.socket_path, state, why); /* reported when the agent starts */
 		}
 	}
 	json_decref(state);
