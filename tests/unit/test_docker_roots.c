@@ -121,8 +121,10 @@ static void test_bad_config_refused(void **state)
 	write_file("/bad.json", "{\"data-root\": ");
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/bad.json\0")), -1);
 	assert_non_null(strstr(err, "/bad.json: not a JSON object"));
+	assert_string_equal(err, "/bad.json: not a JSON object (unexpected token near end of file)");
 	write_file("/bad.json", "[\"/a\"]");
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/bad.json\0")), -1);
+	assert_string_equal(err, "/bad.json: not a JSON object ()");
 	write_file("/bad.json", "{\"data-root\": 7}");
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/bad.json\0")), -1);
 	assert_non_null(strstr(err, "data-root is not a string"));
@@ -131,6 +133,7 @@ static void test_bad_config_refused(void **state)
 	assert_non_null(strstr(err, "not an absolute path"));
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/\0")), -1);
 	assert_non_null(strstr(err, "not a regular file"));
+	assert_string_equal(err, "/: not a regular file of at most 1 MiB");
 }
 
 static void test_hostile_command_lines(void **state)
