@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <jansson.h>
 #include "fuzz_common.h"
 #include "feed/feed_schema.h"
 #include "runtime/metadata.h"

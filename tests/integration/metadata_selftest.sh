@@ -90,6 +90,7 @@ cat >"$W/driver.c" <<'EOF'
 #include <stdlib.h>
 #include <string.h>
 #include "feed/feed_schema.h"
+#include "runtime/meta_cache.h"
 #include "runtime/metadata.h"
 
 enum { RUNC, CRUN, TASK, STORAGE, DOCKER, NSRC };

@@ -25,6 +25,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include "feed/feed_schema.h"
+#include "runtime/meta_cache.h"
 #include "runtime/metadata.h"
 
 #define FIX "tests/unit/fixtures/metadata"

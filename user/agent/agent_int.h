@@ -14,6 +14,7 @@
 #include "hook/hook_server.h"
 #include "container/hostns.h"
 #include "feed/jsonw.h"
+#include "runtime/meta_cache.h"
 #include "runtime/metadata.h"
 #include "metrics/metrics.h"
 #include "feed/output.h"

@@ -14,6 +14,7 @@
 #include "feed/controls.h"
 #include "runtime/docker_roots.h"
 #include "feed/feed_schema.h"
+#include "runtime/meta_cache.h"
 #include "runtime/metadata.h"
 #include "feed/names.h"
 #include "feed/output.h"
