@@ -821,6 +821,55 @@ static void test_cache_lru_eviction(void **state)
 	nsg_meta_cache_free(c);
 }
 
+/*
+ * A lookup afresh on demand (an OCI hook, once the runtime wrote its state):
+ * it sees past a negative entry still young, reads a positive one again,
+ * and what it finds is kept for the next get.
+ */
+static void test_cache_refresh(void **state)
+{
+	const char *const runc[] = { tpath("runc"), NULL };
+	struct nsg_meta_config cfg = cfg_none();
+	const struct nsg_container_meta *m;
+	struct nsg_meta_cache_stats st;
+	struct nsg_meta_cache *c;
+	const char *json;
+	size_t len;
+
+	(void)state;
+	cfg.runc_roots = runc;
+	c = nsg_meta_cache_new(&cfg, 8);
+	nsg_meta_cache_set_clock(c, fake_clock, NULL);
+	fake_now = 1000;
+	assert_null(nsg_meta_cache_get(c, ID_RUNC));
+	put_runc_state(ID_RUNC, "late");
+	assert_null(nsg_meta_cache_get(c, ID_RUNC));
+	m = nsg_meta_cache_refresh(c, ID_RUNC);
+	assert_non_null(m);
+	assert_string_equal(m->name, "late");
+	assert_string_equal(nsg_meta_cache_get(c, ID_RUNC)->name, "late");
+	nsg_meta_cache_stats(c, &st);
+	assert_int_equal(st.lookups, 2);
+	assert_int_equal(st.misses, 2);
+	/* The `container` bytes follow what the refresh found. */
+	assert_non_null(json = nsg_meta_cache_get_container(c, ID_RUNC, &len));
+	assert_non_null(memmem(json, len, "\"late\"", 6));
+	put_runc_state(ID_RUNC, "renamed");
+	assert_string_equal(nsg_meta_cache_get(c, ID_RUNC)->name, "late");
+	assert_string_equal(nsg_meta_cache_refresh(c, ID_RUNC)->name, "renamed");
+	assert_non_null(json = nsg_meta_cache_get_container(c, ID_RUNC, &len));
+	assert_non_null(memmem(json, len, "\"renamed\"", 9));
+	/* Gone from the node: the refresh says so, and so does the next get. */
+	assert_int_equal(unlink(tpath("runc/" ID_RUNC "/state.json")), 0);
+	assert_null(nsg_meta_cache_refresh(c, ID_RUNC));
+	assert_null(nsg_meta_cache_get(c, ID_RUNC));
+	assert_int_equal(nsg_meta_cache_count(c), 0);
+	assert_null(nsg_meta_cache_refresh(c, "not-an-id"));
+	nsg_meta_cache_stats(c, &st);
+	assert_int_equal(st.lookups, 4);
+	nsg_meta_cache_free(c);
+}
+
 /* Many IDs through a small cache: chains and the LRU list stay consistent. */
 static void test_cache_churn(void **state)
 {
@@ -888,6 +937,7 @@ int main(void)
 		TT(test_cache_positive_kept),
 		TT(test_cache_negative_retried),
 		TT(test_cache_lru_eviction),
+		TT(test_cache_refresh),
 		TT(test_cache_churn),
 	};
 

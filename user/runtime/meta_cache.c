@@ -191,8 +191,11 @@ static void look_up(struct nsg_meta_cache *c, struct meta_entry *e, uint64_t now
 	e->checked_ms = now;
 }
 
-/* The entry for id, looked up or refreshed as needed; NULL when id is not one. */
-static struct meta_entry *cache_entry(struct nsg_meta_cache *c, const char *id)
+/*
+ * The entry for id, looked up when new, negative and old enough, or
+ * `afresh`; NULL when id is not one.
+ */
+static struct meta_entry *cache_entry(struct nsg_meta_cache *c, const char *id, bool afresh)
 {
 	uint64_t now = c->now_ms(c->now_arg);
 	struct meta_entry *e;
@@ -212,7 +215,7 @@ static struct meta_entry *cache_entry(struct nsg_meta_cache *c, const char *id)
 	} else {
 		e = &c->e[i];
 		lru_unlink(c, i);
-		if (!e->positive && now - e->checked_ms >= NSG_META_NEG_TTL_MS) {
+		if (afresh || (!e->positive && now - e->checked_ms >= NSG_META_NEG_TTL_MS)) {
 			c->stats.misses++;
 			look_up(c, e, now);
 		} else {
@@ -256,7 +259,14 @@ size_t nsg_meta_cache_count(const struct nsg_meta_cache *c)
 
 const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, const char *id)
 {
-	struct meta_entry *e = cache_entry(c, id);
+	struct meta_entry *e = cache_entry(c, id, false);
+
+	return e && e->positive ? &e->meta : NULL;
+}
+
+const struct nsg_container_meta *nsg_meta_cache_refresh(struct nsg_meta_cache *c, const char *id)
+{
+	struct meta_entry *e = cache_entry(c, id, true);
 
 	return e && e->positive ? &e->meta : NULL;
 }
@@ -277,7 +287,7 @@ static char *render_container(const struct nsg_container_meta *m, size_t *len)
 
 const char *nsg_meta_cache_get_container(struct nsg_meta_cache *c, const char *id, size_t *len)
 {
-	struct meta_entry *e = cache_entry(c, id);
+	struct meta_entry *e = cache_entry(c, id, false);
 
 	if (!e || !e->positive)
 		return NULL;

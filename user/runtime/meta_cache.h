@@ -25,6 +25,13 @@ struct nsg_meta_cache *nsg_meta_cache_new(const struct nsg_meta_config *cfg, siz
  */
 const struct nsg_container_meta *nsg_meta_cache_get(struct nsg_meta_cache *c, const char *id);
 /*
+ * The same, but looked up afresh whatever the cache holds, and kept: for a
+ * moment when the runtime has just written the container's state (an OCI
+ * hook), where a negative entry from the container's first events would
+ * otherwise hide it for NSG_META_NEG_TTL_MS. Counts as a miss.
+ */
+const struct nsg_container_meta *nsg_meta_cache_refresh(struct nsg_meta_cache *c, const char *id);
+/*
  * The same as the feed's `container` object (feed_schema.h), serialized
  * once per container and kept with its entry: the bytes (length in *len),
  * or NULL when unknown. Valid until the next call on c.
