@@ -12,7 +12,8 @@
  * up to NSG_META_MAX_FILE bytes, larger ones are ignored.
  *
  * The lookup is meta_lookup.c, the sources state_*.c (state_sources.h),
- * the annotations' reading annotations.h, a cache in front meta_cache.h.
+ * the annotations' reading annotations.h, a cache in front meta_cache.h,
+ * the node's own roots node_meta.h.
  */
 #ifndef NSGUARD_METADATA_H
 #define NSGUARD_METADATA_H
