@@ -89,6 +89,7 @@ cat >"$W/driver.c" <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "feed/feed_schema.h"
 #include "runtime/meta_cache.h"
 #include "runtime/metadata.h"
