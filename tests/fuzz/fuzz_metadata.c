@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * libFuzzer target: runtime metadata (user/metadata.c). The input fills the
+ * libFuzzer target: runtime metadata (user/runtime/). The input fills the
  * state files of one container ID in a scratch tree on tmpfs, laid out like
  * each runtime's own, and nsg_metadata_lookup() reads them back:
  *
@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <jansson.h>
 #include "fuzz_common.h"
 #include "feed/feed_schema.h"
 #include "runtime/metadata.h"

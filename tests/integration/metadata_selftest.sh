@@ -7,7 +7,7 @@
 # is compiled from the script into a temp dir; it prints what the lookup
 # found as JSON. Needs root. Last line: "metadata: N passed, N failed".
 #
-# Only what metadata.c found is counted as a test. What the cases stand on
+# Only what user/runtime/ found is counted as a test. What the cases stand on
 # (the driver builds, a runtime starts the container and writes its state
 # where the case says, the harness cleans up) is a precondition: "pre"
 # when it holds, counted, and not as a test; a failure when it does not.
@@ -89,7 +89,9 @@ cat >"$W/driver.c" <<'EOF'
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "feed/feed_schema.h"
+#include "runtime/meta_cache.h"
 #include "runtime/metadata.h"
 
 enum { RUNC, CRUN, TASK, STORAGE, DOCKER, NSRC };

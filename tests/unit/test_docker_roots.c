@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "runtime/docker_roots.h"
+#include "runtime/node_meta.h"
 
 static char fsroot[64];
 static char out[PATH_MAX], err[256];
@@ -121,8 +122,10 @@ static void test_bad_config_refused(void **state)
 	write_file("/bad.json", "{\"data-root\": ");
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/bad.json\0")), -1);
 	assert_non_null(strstr(err, "/bad.json: not a JSON object"));
+	assert_string_equal(err, "/bad.json: not a JSON object (unexpected token near end of file)");
 	write_file("/bad.json", "[\"/a\"]");
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/bad.json\0")), -1);
+	assert_string_equal(err, "/bad.json: not a JSON object ()");
 	write_file("/bad.json", "{\"data-root\": 7}");
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/bad.json\0")), -1);
 	assert_non_null(strstr(err, "data-root is not a string"));
@@ -131,6 +134,7 @@ static void test_bad_config_refused(void **state)
 	assert_non_null(strstr(err, "not an absolute path"));
 	assert_int_equal(data_root(CMDLINE("dockerd\0--config-file=/\0")), -1);
 	assert_non_null(strstr(err, "not a regular file"));
+	assert_string_equal(err, "/: not a regular file of at most 1 MiB");
 }
 
 static void test_hostile_command_lines(void **state)
@@ -178,8 +182,31 @@ static void test_refresh_without_dockerd(void **state)
 		assert_string_equal(r.list[0], NSG_DOCKER_DEFAULT_ROOT);
 		assert_null(r.list[1]);
 	}
-	/* Not forced and within the rescan interval: nothing is walked. */
-	assert_false(nsg_docker_roots_refresh(&r, 10001, false));
+	/* Not forced and within the rescan interval: nothing is walked, whatever runs here. */
+	nsg_docker_roots_refresh(&r, 20000, true);
+	assert_false(nsg_docker_roots_refresh(&r, 20001, false));
+}
+
+/* The node's roots as the agent and the scan set them up. */
+static void test_node_meta(void **state)
+{
+	struct nsg_node_meta n;
+
+	(void)state;
+	nsg_node_meta_init(&n, NULL);
+	assert_string_equal(n.cfg.storage_roots[0], "/var/lib/containers/storage");
+	assert_ptr_equal(n.cfg.docker_roots, n.docker.list);
+	assert_non_null(n.cfg.docker_roots[0]);
+	assert_string_equal(n.cfg.runc_roots[0], "/run/runc");
+	nsg_node_meta_init(&n, "/srv/store");
+	assert_ptr_equal(n.cfg.storage_roots, n.storage_roots);
+	assert_string_equal(n.cfg.storage_roots[0], "/srv/store");
+	assert_string_equal(n.cfg.storage_roots[1], "/var/lib/containers/storage");
+	assert_string_equal(n.cfg.storage_roots[2], "/run/containers/storage");
+	assert_null(n.cfg.storage_roots[3]);
+	assert_ptr_equal(n.cfg.docker_roots, n.docker.list);
+	/* Just looked: nothing to look for again unless forced. */
+	assert_false(nsg_node_meta_refresh(&n, false));
 }
 
 int main(void)
@@ -193,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_command_lines),
 		cmocka_unit_test(test_long_value_refused),
 		cmocka_unit_test(test_refresh_without_dockerd),
+		cmocka_unit_test(test_node_meta),
 	};
 
 	return cmocka_run_group_tests_name("docker_roots", tests, setup, teardown);

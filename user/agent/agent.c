@@ -22,6 +22,7 @@
 #include "agent/policy_control.h"
 #include "agent/report.h"
 #include "kernel/loader.h"
+#include "util/clock.h"
 
 #define POLL_TIMEOUT_MS 100
 #define BUSY_BATCH 64
@@ -138,7 +139,7 @@ static void tend_state(struct agent *a, uint64_t now, uint64_t *next_departure_s
 /* The node's Docker Engine may have moved; cheap while the dockerd seen last still runs. */
 static void refresh_docker_roots(struct agent *a, bool force)
 {
-	nsg_docker_roots_refresh(&a->ctr.docker, nsg_boottime_ns() / 1000000, force);
+	nsg_node_meta_refresh(&a->ctr.node, force);
 }
 
 static int poll_until_stopped(struct agent *a)

@@ -27,8 +27,8 @@
 #include "kernel/tier.h"
 #include "metrics/metrics.h"
 #include "policy/policy.h"
-#include "runtime/docker_roots.h"
-#include "runtime/metadata.h"
+#include "runtime/meta_cache.h"
+#include "runtime/node_meta.h"
 
 /* policy_control.c: what the agent was told to do. */
 struct agent_settings {
@@ -55,10 +55,8 @@ struct agent_kernel {
 /* containers.c, container_gone.c: what the agent knows of containers. */
 struct agent_containers {
 	struct nsg_registry registry;
-	struct nsg_meta_config meta_cfg;
-	const char *storage_roots[4];
-	struct nsg_docker_roots docker; /* meta_cfg.docker_roots points into it */
-	struct nsg_meta_cache *meta;
+	struct nsg_node_meta node;      /* where the runtimes keep their state */
+	struct nsg_meta_cache *meta;    /* what it says, per container, cached */
 	struct nsg_exe_cache exes;
 	struct nsg_jsonw scratch;       /* a `container` object written outside the sink */
 	char self_cgroup[512];          /* the agent's own container: never a finding */

@@ -141,20 +141,9 @@ static const char *container_of(void *arg, const char *id, size_t *len)
 /* Runtime state directories (read-only) give events their `container`. */
 static int open_metadata(struct agent *a)
 {
-	struct agent_containers *c = &a->ctr;
-
-	nsg_meta_config_defaults(&c->meta_cfg);
-	if (a->set.cfg->storage_root) {
-		c->storage_roots[0] = a->set.cfg->storage_root;
-		c->storage_roots[1] = "/var/lib/containers/storage";
-		c->storage_roots[2] = "/run/containers/storage";
-		c->meta_cfg.storage_roots = c->storage_roots;
-	}
-	nsg_docker_roots_init(&c->docker);
-	nsg_docker_roots_refresh(&c->docker, nsg_boottime_ns() / 1000000, true);
-	c->meta_cfg.docker_roots = c->docker.list;
-	c->meta = nsg_meta_cache_new(&c->meta_cfg, 1024);
-	return c->meta ? 0 : -1;
+	nsg_node_meta_init(&a->ctr.node, a->set.cfg->storage_root);
+	a->ctr.meta = nsg_meta_cache_new(&a->ctr.node.cfg, 1024);
+	return a->ctr.meta ? 0 : -1;
 }
 
 int nsg_containers_open(struct agent *a, char *err, size_t errlen)

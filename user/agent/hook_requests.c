@@ -25,26 +25,26 @@ static void fill_from_runtime_state(struct agent *a, struct nsg_known_container 
 				    struct nsg_container_meta *meta)
 {
 	struct agent_containers *c = &a->ctr;
-	struct nsg_container_meta state;
+	const struct nsg_container_meta *state;
 
 	if (k->container_name && k->image)
 		return;
-	nsg_metadata_lookup(&c->meta_cfg, k->id, &state);
-	if (!state.found && !c->docker.n &&
-	    nsg_docker_roots_refresh(&c->docker, nsg_boottime_ns() / 1000000, true))
-		nsg_metadata_lookup(&c->meta_cfg, k->id, &state);
-	if (!state.found)
+	state = nsg_meta_cache_refresh(c->meta, k->id);
+	if (!state && !c->node.docker.n && nsg_node_meta_refresh(&c->node, true))
+		state = nsg_meta_cache_refresh(c->meta, k->id);
+	if (!state)
 		return;
-	if (!k->container_name && state.name[0]) {
-		memcpy(meta->name, state.name, sizeof(meta->name));
+	/* Copied at once: the cache's entry lasts only until its next call. */
+	if (!k->container_name && state->name[0]) {
+		memcpy(meta->name, state->name, sizeof(meta->name));
 		k->container_name = meta->name;
 	}
-	if (!k->image && state.image[0]) {
-		memcpy(meta->image, state.image, sizeof(meta->image));
+	if (!k->image && state->image[0]) {
+		memcpy(meta->image, state->image, sizeof(meta->image));
 		k->image = meta->image;
 	}
-	if (!k->runtime && state.runtime[0]) {
-		memcpy(meta->runtime, state.runtime, sizeof(meta->runtime));
+	if (!k->runtime && state->runtime[0]) {
+		memcpy(meta->runtime, state->runtime, sizeof(meta->runtime));
 		k->runtime = meta->runtime;
 	}
 }

@@ -14,6 +14,7 @@
 #include "feed/flow_accounting.h"
 #include "feed/flow_summary.h"
 #include "nsguard.skel.h"
+#include "util/clock.h"
 
 /* Kinds retired per sweep: the map is walked first, then trimmed. */
 #define RETIRE_BATCH 256
@@ -35,14 +36,6 @@ struct seen_container {
 	uint64_t bound_ns;
 	uint64_t summarised_at;
 };
-
-uint64_t nsg_boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_kind(const void *a, const void *b)
 {

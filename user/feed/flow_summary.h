@@ -109,7 +109,5 @@ void nsg_flow_told(struct nsg_flow *f);
 bool nsg_flow_overflowing(struct nsg_flow *f);
 /* Violation kinds the kernel's coalescing table had no room for, so far. */
 uint64_t nsg_flow_coalesce_lost(struct nsg_flow *f);
-/* CLOCK_BOOTTIME in ns: the kernel's event clock. */
-uint64_t nsg_boottime_ns(void);
 
 #endif

@@ -46,6 +46,7 @@
 #include <jansson.h>
 #include "policy/policy.h"
 #include "hook/runtime_spec.h"
+#include "util/json_file.h"
 
 #define PROG "nsguard-runc"
 
@@ -59,61 +60,11 @@ static int fail(char *err, size_t errlen, const char *what)
 /* Reads the regular file (not a symlink, not over the limit) at path. */
 static json_t *read_config(const char *path, struct stat *st, char *err, size_t errlen)
 {
+	struct nsg_json_file f = { .max = NSG_RUNC_CONFIG_MAX, .json_flags = JSON_ALLOW_NUL };
 	/* O_NONBLOCK: a FIFO planted there must not hang the runtime. */
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	json_error_t jerr;
-	json_t *config = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
+	json_t *config = nsg_json_file_load(path, O_NOFOLLOW | O_NONBLOCK, &f, err, errlen);
 
-	if (fd < 0) {
-		if (errno == ELOOP)
-			snprintf(err, errlen, "is a symbolic link, refused");
-		else
-			fail(err, errlen, "cannot open");
-		return NULL;
-	}
-	if (fstat(fd, st)) {
-		fail(err, errlen, "cannot stat");
-		goto out;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errlen, "not a regular file");
-		goto out;
-	}
-	if (st->st_size > NSG_RUNC_CONFIG_MAX) {
-		snprintf(err, errlen, "%lld bytes, over the %d-byte limit", (long long)st->st_size,
-			 NSG_RUNC_CONFIG_MAX);
-		goto out;
-	}
-	/* One byte more than the limit allows: a file that grew is noticed. */
-	buf = malloc(NSG_RUNC_CONFIG_MAX + 1);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	while (len <= NSG_RUNC_CONFIG_MAX &&
-	       (n = read(fd, buf + len, NSG_RUNC_CONFIG_MAX + 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			fail(err, errlen, "cannot read");
-			goto out;
-		}
-		len += (size_t)n;
-	}
-	if (len > NSG_RUNC_CONFIG_MAX) {
-		snprintf(err, errlen, "over the %d-byte limit", NSG_RUNC_CONFIG_MAX);
-		goto out;
-	}
-	config = json_loadb(buf, len, JSON_ALLOW_NUL, &jerr);
-	if (!config)
-		snprintf(err, errlen, "not JSON: %s (line %d, column %d)", jerr.text, jerr.line,
-			 jerr.column);
-out:
-	free(buf);
-	close(fd);
+	*st = f.st;
 	return config;
 }
 

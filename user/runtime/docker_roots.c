@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Finding the running dockerds and their data roots (docker_roots.h): from
+ * /proc (who runs, as whom, in which mount namespace, with which command
+ * line) and the daemon.json each was started with.
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -10,6 +15,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 #include "runtime/docker_roots.h"
+#include "util/json_file.h"
 
 /* dockerd's command line is short; anything longer is not believed whole. */
 #define CMDLINE_MAX 65536
@@ -51,30 +57,43 @@ static const char *first_option(const char *const *argv, int argc, const char *c
 	return NULL;
 }
 
+/*
+ * A daemon.json that gave no object: 0 when there is none (Docker's
+ * defaults), else -1 with the reason in err.
+ */
+static int config_fault(const struct nsg_json_file *f, const char *file, char *err,
+			size_t errlen)
+{
+	switch (f->fault) {
+	case NSG_JSON_FILE_OPEN:
+		/* No config file: Docker's defaults. */
+		if (f->errnum == ENOENT)
+			return 0;
+		/* fallthrough */
+	case NSG_JSON_FILE_UNREAD:
+		return snprintf(err, errlen, "%s: %s", file, strerror(f->errnum)), -1;
+	case NSG_JSON_FILE_UNFIT:
+		return snprintf(err, errlen, "%s: not a regular file of at most 1 MiB", file), -1;
+	default: /* not JSON, or JSON but not an object */
+		return snprintf(err, errlen, "%s: not a JSON object (%s)", file,
+				f->fault == NSG_JSON_FILE_PARSE ? f->jerr.text : ""), -1;
+	}
+}
+
 static int config_data_root(const char *fsroot, const char *file, char *out, size_t outlen,
 			    char *err, size_t errlen)
 {
+	struct nsg_json_file f = { .max = CONFIG_MAX };
 	char path[PATH_MAX];
-	json_error_t jerr;
 	json_t *cfg, *v;
-	struct stat st;
-	int fd, rc = 0;
+	int rc = 0;
 
 	if (snprintf(path, sizeof(path), "%s%s", fsroot, file) >= (int)sizeof(path))
 		return snprintf(err, errlen, "%s: path too long", file), -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", file, strerror(errno)), -1);
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX) {
-		close(fd);
-		return snprintf(err, errlen, "%s: not a regular file of at most 1 MiB", file), -1;
-	}
-	cfg = json_loadfd(fd, 0, &jerr);
-	close(fd);
+	cfg = nsg_json_file_load(path, 0, &f, NULL, 0);
 	if (!json_is_object(cfg)) {
-		snprintf(err, errlen, "%s: not a JSON object (%s)", file, cfg ? "" : jerr.text);
 		json_decref(cfg);
-		return -1;
+		return config_fault(&f, file, err, errlen);
 	}
 	v = json_object_get(cfg, "data-root");
 	if (!v)
@@ -123,11 +142,15 @@ int nsg_dockerd_data_root(const char *cmdline, size_t len, const char *fsroot, c
 
 /* --- the running dockerds ---------------------------------------------------- */
 
-static ssize_t read_small(const char *path, char *buf, size_t size)
+/* /proc/PID/<file>, one read of at most size bytes: its length, or <= 0. */
+static ssize_t read_proc(pid_t pid, const char *file, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char path[64];
 	ssize_t n;
+	int fd;
 
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, size);
@@ -135,32 +158,33 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	return n;
 }
 
-static bool is_dockerd(pid_t pid)
+/* The same as a string; false when unreadable or empty. */
+static bool read_proc_text(pid_t pid, const char *file, char *buf, size_t size)
 {
-	char path[64], comm[32];
-	ssize_t n;
+	ssize_t n = read_proc(pid, file, buf, size - 1);
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	n = read_small(path, comm, sizeof(comm) - 1);
 	if (n <= 0)
 		return false;
-	comm[n] = '\0';
-	return strcmp(comm, "dockerd\n") == 0;
+	buf[n] = '\0';
+	return true;
+}
+
+static bool is_dockerd(pid_t pid)
+{
+	char comm[32];
+
+	return read_proc_text(pid, "comm", comm, sizeof(comm)) && strcmp(comm, "dockerd\n") == 0;
 }
 
 /* Field 22 of /proc/PID/stat, after the parenthesised comm (which may hold anything). */
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
+	char buf[1024], *p;
 	unsigned long long t = 0;
-	ssize_t n;
 	int field;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	n = read_small(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
+	if (!read_proc_text(pid, "stat", buf, sizeof(buf)))
 		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	for (field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
@@ -171,15 +195,11 @@ static unsigned long long start_time(pid_t pid)
 
 static bool runs_as_root(pid_t pid)
 {
-	char path[64], buf[4096], *uid;
+	char buf[4096], *uid;
 	unsigned int r, e, s, f;
-	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	n = read_small(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
+	if (!read_proc_text(pid, "status", buf, sizeof(buf)))
 		return false;
-	buf[n] = '\0';
 	uid = strstr(buf, "\nUid:");
 	return uid && sscanf(uid + 5, "%u %u %u %u", &r, &e, &s, &f) == 4 && !r && !e && !s && !f;
 }
@@ -215,15 +235,14 @@ static bool node_fsroot(pid_t pid, char *fsroot, size_t size)
 /* The data root of dockerd `pid`, as a path to open from here. */
 static bool dockerd_root(pid_t pid, char *out, size_t outlen)
 {
-	char path[64], fsroot[64], root[PATH_MAX], err[256];
+	char fsroot[64], root[PATH_MAX], err[256];
 	char *cmdline = malloc(CMDLINE_MAX);
 	ssize_t n;
 	bool ok = false;
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	if (!cmdline || !runs_as_root(pid) || !node_fsroot(pid, fsroot, sizeof(fsroot)))
 		goto out;
-	n = read_small(path, cmdline, CMDLINE_MAX);
+	n = read_proc(pid, "cmdline", cmdline, CMDLINE_MAX);
 	if (n <= 0 ||
 	    nsg_dockerd_data_root(cmdline, (size_t)n, fsroot, root, sizeof(root), err, sizeof(err)))
 		goto out;

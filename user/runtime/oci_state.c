@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "container/container.h"
-#include "runtime/metadata.h"
+#include "runtime/annotations.h"
 #include "runtime/oci_state.h"
 
 /* Older OCI tooling names the image only here; CRI runtimes use their own keys. */

@@ -3,7 +3,7 @@
  * What an OCI runtime tells a hook (the state document on stdin: id, pid,
  * bundle, annotations) turned into a container the policy can match: the
  * Kubernetes identity comes from the annotations CRI runtimes write, read
- * by metadata.c's nsg_meta_from_annotations (containerd's io.kubernetes.cri.*,
+ * by annotations.h's nsg_meta_from_annotations (containerd's io.kubernetes.cri.*,
  * CRI-O's io.kubernetes.*, each only for its own runtime).
  */
 #ifndef NSGUARD_OCI_STATE_H

@@ -9,44 +9,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "feed/controls.h"
-#include "runtime/docker_roots.h"
 #include "feed/feed_schema.h"
-#include "runtime/metadata.h"
 #include "feed/names.h"
 #include "feed/output.h"
 #include "kernel/probe.h"
 #include "container/procscan.h"
+#include "runtime/meta_cache.h"
+#include "runtime/node_meta.h"
 #include "scan/scan_cmd.h"
 #include "scan/suggest_policy.h"
 #include "util/utf8.h"
 
 /* Where the runtimes' state says who each container is. */
 struct scan_meta {
-	struct nsg_docker_roots docker;
-	struct nsg_meta_config cfg;
-	const char *storage_roots[4];
+	struct nsg_node_meta node;
 	struct nsg_meta_cache *cache;
 };
 
 static int meta_open(struct scan_meta *m, const struct nsg_config *cfg)
 {
-	struct timespec now;
-
-	nsg_meta_config_defaults(&m->cfg);
-	if (cfg->storage_root) {
-		m->storage_roots[0] = cfg->storage_root;
-		m->storage_roots[1] = "/var/lib/containers/storage";
-		m->storage_roots[2] = "/run/containers/storage";
-		m->cfg.storage_roots = m->storage_roots;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	nsg_docker_roots_init(&m->docker);
-	nsg_docker_roots_refresh(&m->docker, (uint64_t)now.tv_sec * 1000, true);
-	m->cfg.docker_roots = m->docker.list;
-	m->cache = nsg_meta_cache_new(&m->cfg, 4096);
+	nsg_node_meta_init(&m->node, cfg->storage_root);
+	m->cache = nsg_meta_cache_new(&m->node.cfg, 4096);
 	return m->cache ? 0 : -1;
 }
 
