@@ -8,6 +8,7 @@
  * exact bytes in *_raw; every line is one valid JSON object; the text
  * rendering keeps its layout.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -536,7 +537,8 @@ static void test_agent_stats_bytes(void **state)
 	struct nsg_feed_stats s = {
 		.events = events, .drops = drops, .drops_by_class = by_class,
 		.host_ns_running = 3, .write_errors = 4, .lines = 20, .rotations = 1,
-		.socket_clients = 2, .socket_clients_dropped = 9, .socket_clients_rejected = 5, .uptime_s = 61,
+		.socket_clients = 2, .socket_clients_dropped = 9, .socket_clients_rejected = 5,
+		.lines_lost = 7, .reopens = 2, .uptime_s = 61,
 	};
 
 	(void)state;
@@ -550,7 +552,8 @@ static void test_agent_stats_bytes(void **state)
 			    "\"events_total\":18,"
 			    "\"drops_total\":3,\"host_ns_running\":3,\"write_errors\":4,"
 			    "\"output\":{\"lines\":20,\"rotations\":1,\"socket_clients\":2,"
-			    "\"socket_clients_dropped\":9,\"socket_clients_rejected\":5},\"uptime_s\":61}");
+			    "\"socket_clients_dropped\":9,\"socket_clients_rejected\":5,\"lines_lost\":7,"
+			    "\"reopens\":2},\"uptime_s\":61}");
 }
 
 static struct nsg_flow_id flow_id(const char *pair)
@@ -601,7 +604,8 @@ static void test_agent_stats_flow_bytes(void **state)
 			    "\"removals_lost\":6,\"rss_kb\":4096},"
 			    "\"events_total\":0,\"drops_total\":0,\"host_ns_running\":0,\"write_errors\":0,"
 			    "\"output\":{\"lines\":0,\"rotations\":0,\"socket_clients\":0,"
-			    "\"socket_clients_dropped\":0,\"socket_clients_rejected\":0},\"uptime_s\":0}");
+			    "\"socket_clients_dropped\":0,\"socket_clients_rejected\":0,\"lines_lost\":0,"
+			    "\"reopens\":0},\"uptime_s\":0}");
 }
 
 /* A denied setns retried: the summary names the kind, the last repeat and the window. */
@@ -697,6 +701,33 @@ static void test_exemption_failed_and_map_full_bytes(void **state)
 	assert_string_equal(line_now_masked(),
 			    "{\"schema\":1,\"time\":\"T\",\"event\":\"map_full\",\"severity\":\"violation\","
 			    "\"map\":\"flows\",\"max\":16,\"effect\":\"shared\"}");
+}
+
+/* feed_gap, each cause: what the file could not hold, told in the file. */
+static void test_feed_gap_bytes(void **state)
+{
+	struct nsg_feed_gap full = { .cause = "write_failed", .error = ENOSPC, .lost = 12,
+				     .lost_known = true };
+	struct nsg_feed_gap torn = { .cause = "torn_line_at_start", .lost = 1, .lost_known = true,
+				     .bytes = 37 };
+	struct nsg_feed_gap cut = { .cause = "truncated", .bytes = 4096 };
+
+	(void)state;
+	reset();
+	nsg_feed_gap(&w, &full);
+	assert_string_equal(line_now_masked(),
+			    "{\"schema\":1,\"time\":\"T\",\"event\":\"feed_gap\",\"severity\":\"violation\","
+			    "\"cause\":\"write_failed\",\"error\":\"No space left on device\",\"lost\":12}");
+	reset();
+	nsg_feed_gap(&w, &torn);
+	assert_string_equal(line_now_masked(),
+			    "{\"schema\":1,\"time\":\"T\",\"event\":\"feed_gap\",\"severity\":\"violation\","
+			    "\"cause\":\"torn_line_at_start\",\"error\":null,\"lost\":1,\"bytes\":37}");
+	reset();
+	nsg_feed_gap(&w, &cut);
+	assert_string_equal(line_now_masked(),
+			    "{\"schema\":1,\"time\":\"T\",\"event\":\"feed_gap\",\"severity\":\"violation\","
+			    "\"cause\":\"truncated\",\"error\":null,\"lost\":null,\"bytes\":4096}");
 }
 
 /* Attempts on nsguard itself: a BPF object by ID, a signal to the agent; the self-check. */
@@ -986,6 +1017,7 @@ int main(void)
 		cmocka_unit_test(test_coalesced_setns_bytes),
 		cmocka_unit_test(test_rate_limited_bytes),
 		cmocka_unit_test(test_exemption_failed_and_map_full_bytes),
+		cmocka_unit_test(test_feed_gap_bytes),
 		cmocka_unit_test(test_tamper_bytes),
 		cmocka_unit_test(test_stop_and_policy_bytes),
 		cmocka_unit_test(test_container_registered_bytes),

@@ -4,8 +4,10 @@
  * keeps every line whole and in order within the size and count limits,
  * an existing file is appended to, lines leave in batches and only whole
  * (a line the writer could not finish is dropped, a write the file refused
- * half-way is cut back), socket clients each get every later line, and a
- * client that stops reading costs the writer nothing.
+ * half-way is cut back and the lines it lost told in one feed_gap, an
+ * earlier writer's unfinished line cut at open, a file renamed, deleted
+ * or truncated under the sink followed), socket clients each get every
+ * later line, and a client that stops reading costs the writer nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -141,6 +143,35 @@ static int expect_lines(const char *buf, size_t len, int *next)
 		p = nl + 1;
 	}
 	return n;
+}
+
+/*
+ * Checks that *p starts with one feed_gap line of that cause, lost count
+ * (-1: null) and bytes (0: absent), and moves *p past it.
+ */
+static void expect_gap(const char **p, const char *cause, long long lost, unsigned long long bytes)
+{
+	const char *nl = strchr(*p, '\n');
+	json_error_t jerr;
+	json_t *o;
+
+	assert_non_null(nl);
+	o = json_loadb(*p, (size_t)(nl - *p), 0, &jerr);
+	if (!o)
+		fail_msg("not JSON (%s): '%.*s'", jerr.text, (int)(nl - *p), *p);
+	assert_string_equal(json_string_value(json_object_get(o, "event")), "feed_gap");
+	assert_string_equal(json_string_value(json_object_get(o, "severity")), "violation");
+	assert_string_equal(json_string_value(json_object_get(o, "cause")), cause);
+	if (lost < 0)
+		assert_true(json_is_null(json_object_get(o, "lost")));
+	else
+		assert_int_equal(json_integer_value(json_object_get(o, "lost")), lost);
+	if (bytes)
+		assert_int_equal(json_integer_value(json_object_get(o, "bytes")), bytes);
+	else
+		assert_null(json_object_get(o, "bytes"));
+	json_decref(o);
+	*p = nl + 1;
 }
 
 static void rotated_name(char *out, size_t n, const char *path, unsigned int i)
@@ -452,38 +483,187 @@ static void test_incomplete_line_dropped(void **state)
 	free(buf);
 }
 
+/* The file takes only `room` more bytes while the sink flushes (RLIMIT_FSIZE: a full disk). */
+static void flush_with_room(struct nsg_sink *s, const char *path, off_t room)
+{
+	struct rlimit old, lim;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)(file_size(path) + room);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	nsg_sink_flush(s);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 /*
  * The file refuses part of a batch (here RLIMIT_FSIZE; a full disk is
  * the same): what it took of the last line is cut off again, the file
- * ends with a whole line, and the failure is counted.
+ * ends with a whole line, and the failure is counted. Once the file takes
+ * lines again, one feed_gap line before them counts exactly the lost.
  */
 static void test_torn_write_cut_back(void **state)
 {
 	struct scratch *t = *state;
 	struct nsg_sink s;
-	struct rlimit old, lim;
 	char err[256], *buf;
+	const char *p;
 	size_t len, per = line_len(0, 50);
 	int next = 0;
 
-	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
 	for (int i = 0; i < 20; i++)
 		emit(&s, i, 50);
-	lim = old;
-	lim.rlim_cur = 5 * per + per / 2; /* room for five and a half lines */
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	nsg_sink_flush(&s);
-	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	flush_with_room(&s, t->path, (off_t)(5 * per + per / 2)); /* five and a half lines */
 	assert_int_equal(s.write_errors, 1);
+	assert_int_equal(s.lines_lost, 15);
 	assert_int_equal(file_size(t->path), (off_t)(5 * per));
-	/* Writing goes on after the lost batch, from a line boundary. */
-	emit(&s, 5, 50);
+	/* Still full: the next batch is lost too, and counted into the same gap. */
+	emit(&s, 20, 50);
+	flush_with_room(&s, t->path, 10);
+	assert_int_equal(s.lines_lost, 16);
+	assert_int_equal(file_size(t->path), (off_t)(5 * per));
+	/* Writing goes on from a line boundary, after the gap is told. */
+	emit(&s, 21, 50);
 	nsg_sink_close(&s);
 	buf = slurp(t->path, &len);
-	assert_int_equal(expect_lines(buf, len, &next), 6);
+	assert_int_equal(expect_lines(buf, 5 * per, &next), 5);
+	p = buf + 5 * per;
+	expect_gap(&p, "write_failed", 16, 0);
+	assert_non_null(strstr(p - 40, "File too large"));
+	next = 21;
+	assert_int_equal(expect_lines(p, len - (size_t)(p - buf), &next), 1);
+	free(buf);
+}
+
+/* A gap is told when the file works again, even if no new line comes. */
+static void test_gap_told_without_new_lines(void **state)
+{
+	struct scratch *t = *state;
+	struct nsg_sink s;
+	char err[256], *buf;
+	const char *p;
+	size_t len;
+
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	emit(&s, 0, 10);
+	emit(&s, 1, 10);
+	flush_with_room(&s, t->path, 0);
+	assert_int_equal(s.lines_lost, 2);
+	assert_int_equal(file_size(t->path), 0);
+	nsg_sink_flush(&s);
+	buf = slurp(t->path, &len);
+	p = buf;
+	expect_gap(&p, "write_failed", 2, 0);
+	assert_int_equal(*p, '\0');
+	free(buf);
+	nsg_sink_close(&s);
+}
+
+/*
+ * An agent killed in the middle of a write left half a line: the next
+ * agent cuts it before appending, and its first line says so.
+ */
+static void test_unfinished_line_cut_at_open(void **state)
+{
+	struct scratch *t = *state;
+	const char *torn = "{\"event\":\"test\",\"se";
+	struct nsg_sink s;
+	char err[256], *buf;
+	const char *p;
+	size_t len, whole;
+	int next = 0;
+
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	emit(&s, 0, 5);
+	emit(&s, 1, 5);
+	nsg_sink_close(&s);
+	whole = (size_t)file_size(t->path);
+	{
+		FILE *f = fopen(t->path, "a");
+
+		assert_non_null(f);
+		fputs(torn, f);
+		fclose(f);
+	}
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	assert_int_equal(file_size(t->path), (off_t)whole);
+	emit(&s, 2, 5);
+	nsg_sink_close(&s);
+	buf = slurp(t->path, &len);
+	assert_int_equal(expect_lines(buf, whole, &next), 2);
+	p = buf + whole;
+	expect_gap(&p, "torn_line_at_start", 1, strlen(torn));
+	assert_int_equal(expect_lines(p, len - (size_t)(p - buf), &next), 1);
+	free(buf);
+}
+
+/* logrotate's `create`: the file renamed away; the sink notices and opens the path again. */
+static void test_reopen_after_rename_and_delete(void **state)
+{
+	struct scratch *t = *state;
+	char rotated[160], err[256], *buf;
+	struct nsg_sink s;
+	size_t len;
+	int next = 0;
+
+	snprintf(rotated, sizeof(rotated), "%s.1", t->path);
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	emit(&s, 0, 5);
+	nsg_sink_flush(&s);
+	nsg_sink_watch_path(&s); /* nothing happened: no reopen */
+	assert_int_equal(s.reopens, 0);
+	assert_int_equal(rename(t->path, rotated), 0);
+	emit(&s, 1, 5); /* waiting in the batch: belongs to the renamed file */
+	nsg_sink_watch_path(&s);
+	assert_int_equal(s.reopens, 1);
+	expect_mode_0600(t->path);
+	emit(&s, 2, 5);
+	nsg_sink_flush(&s);
+	assert_int_equal(unlink(t->path), 0);
+	nsg_sink_watch_path(&s);
+	assert_int_equal(s.reopens, 2);
+	emit(&s, 3, 5);
+	/* SIGUSR1's way: asked, not noticed. */
+	assert_int_equal(nsg_sink_reopen(&s), 0);
+	assert_int_equal(s.reopens, 3);
+	emit(&s, 4, 5);
+	nsg_sink_close(&s);
+	buf = slurp(rotated, &len);
+	assert_int_equal(expect_lines(buf, len, &next), 2);
+	free(buf);
+	next = 3;
+	buf = slurp(t->path, &len);
+	assert_int_equal(expect_lines(buf, len, &next), 2);
+	free(buf);
+	assert_int_equal(s.write_errors, 0);
+}
+
+/* logrotate's `copytruncate`: the file cut under the sink is noticed and told, never torn. */
+static void test_truncation_told(void **state)
+{
+	struct scratch *t = *state;
+	struct nsg_sink s;
+	char err[256], *buf;
+	const char *p;
+	size_t len;
+	off_t had;
+	int next = 3;
+
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	for (int i = 0; i < 3; i++)
+		emit(&s, i, 5);
+	nsg_sink_flush(&s);
+	had = file_size(t->path);
+	assert_int_equal(truncate(t->path, 0), 0);
+	emit(&s, 3, 5);
+	nsg_sink_close(&s);
+	buf = slurp(t->path, &len);
+	p = buf;
+	expect_gap(&p, "truncated", -1, (unsigned long long)had);
+	assert_int_equal(expect_lines(p, len - (size_t)(p - buf), &next), 1);
 	free(buf);
 }
 
@@ -907,6 +1087,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lines_leave_in_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incomplete_line_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_write_cut_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gap_told_without_new_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unfinished_line_cut_at_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_after_rename_and_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncation_told, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_format_and_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_two_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_late_client, setup, teardown),

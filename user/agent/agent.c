@@ -35,6 +35,7 @@
 static volatile sig_atomic_t exiting;
 static volatile sig_atomic_t exit_signal;
 static volatile sig_atomic_t reload_requested;
+static volatile sig_atomic_t reopen_requested;
 
 static void on_signal(int sig)
 {
@@ -46,6 +47,12 @@ static void on_sighup(int sig)
 {
 	(void)sig;
 	reload_requested = 1;
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	reopen_requested = 1;
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -87,6 +94,9 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_sighup;
 	sigaction(SIGHUP, &sa, NULL);
+	/* The node's log rotation: SIGHUP stays the policy's. */
+	sa.sa_handler = on_sigusr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout shows up as write errors */
 }
 
@@ -170,10 +180,16 @@ static int poll_until_stopped(struct agent *a)
 			nsg_agent_reload_policy(a);
 			self_check(a);
 		}
+		if (reopen_requested) {
+			reopen_requested = 0;
+			nsg_sink_reopen(&a->out.sink);
+		}
 		if (time(NULL) != last_refresh) {
 			last_refresh = time(NULL);
 			nsg_report_refresh_metrics(a);
 			refresh_docker_roots(a, false);
+			/* Renamed or deleted by a rotation that sends no signal. */
+			nsg_sink_watch_path(&a->out.sink);
 		}
 		if (cfg->stats_interval && time(NULL) >= next_stats) {
 			self_check(a);

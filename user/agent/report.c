@@ -180,6 +180,8 @@ void nsg_report_agent_stats(struct agent *a)
 		.socket_clients = sink->clients,
 		.socket_clients_dropped = sink->clients_dropped,
 		.socket_clients_rejected = sink->clients_rejected,
+		.lines_lost = sink->lines_lost,
+		.reopens = sink->reopens,
 		.uptime_s = time(NULL) - a->out.started,
 	};
 	struct nsg_feed_state st;

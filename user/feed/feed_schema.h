@@ -125,11 +125,29 @@ struct nsg_feed_stats {
 	unsigned long long write_errors;
 	unsigned long long lines, rotations, socket_clients, socket_clients_dropped;
 	unsigned long long socket_clients_rejected; /* turned away: too many connected */
+	unsigned long long lines_lost;     /* lines the file could not take (feed_gap says when) */
+	unsigned long long reopens;        /* the file opened again (SIGUSR1, renamed or deleted) */
 	long long uptime_s;
 };
 void nsg_feed_agent_stats(struct nsg_jsonw *w, const struct nsg_feed_stats *s);
 
 void nsg_feed_agent_stop(struct nsg_jsonw *w, const char *reason);
+
+/*
+ * `feed_gap`: lines missing from the file before this one. cause:
+ * "write_failed" (error says why; lost counts them), "torn_line_at_start"
+ * (an earlier writer's unfinished last line, cut: lost 1), "truncated"
+ * (someone cut the file under the agent, e.g. logrotate's copytruncate:
+ * lost unknown, bytes says how much went).
+ */
+struct nsg_feed_gap {
+	const char *cause;
+	int error;                    /* errno, 0: none */
+	unsigned long long lost;      /* lines */
+	bool lost_known;
+	unsigned long long bytes;     /* cut or truncated; 0: not said */
+};
+void nsg_feed_gap(struct nsg_jsonw *w, const struct nsg_feed_gap *g);
 
 /* `coalesced`: the repeats of one violation kind (flow_summary.h). */
 void nsg_feed_coalesced(struct nsg_jsonw *w, const struct nsg_coalesced *c,

@@ -17,6 +17,14 @@
  * are waiting. Only whole lines are ever handed to a file or a client, no
  * line is split across rotated files, and a write that fails half-way
  * through a line in a regular file is cut back to the last whole line.
+ *
+ * The file is whole lines or nothing, whatever happens to the node: what a
+ * failed write (a full disk) could not keep is counted, and once writing
+ * works again one `feed_gap` line says how many lines went and why; an
+ * earlier writer's unfinished last line is cut at open (feed_gap too); a
+ * file cut under the agent (copytruncate) is noticed at the next write.
+ * The node's log rotation is followed: nsg_sink_reopen() (SIGUSR1) and
+ * nsg_sink_watch_path() (the path renamed or deleted) open the path again.
  */
 #ifndef NSGUARD_OUTPUT_H
 #define NSGUARD_OUTPUT_H
@@ -64,6 +72,8 @@ struct nsg_sink {
 	unsigned int clients;                /* connected now */
 	unsigned long long clients_dropped;  /* disconnected for not keeping up */
 	unsigned long long clients_rejected; /* turned away: NSG_SINK_MAX_CLIENTS already connected */
+	unsigned long long lines_lost;       /* lines the file could not take */
+	unsigned long long reopens;          /* the file opened again at its path */
 
 	/* Rotation; path is NULL for stdout. */
 	char *path;
@@ -72,6 +82,20 @@ struct nsg_sink {
 						the batch's included */
 	unsigned long long rotate_at;        /* max_bytes, pushed further after a failed rotation */
 	unsigned int keep;
+
+	/* The file as the agent left it: what a reopen or a truncation is told by. */
+	dev_t dev;
+	ino_t ino;
+	unsigned long long end;              /* where our last write ended */
+	bool torn;                           /* a torn line could not be cut yet */
+	bool reopen_failing;                 /* said once until a reopen works */
+	struct {
+		const char *cause;               /* NULL: no gap to report */
+		int error;
+		unsigned long long lost, bytes;
+		bool lost_known;
+	} gap;
+	struct nsg_jsonw gap_line;           /* the feed_gap line, written before the next batch */
 
 	/* Socket; socket_path is NULL when there is none. */
 	char *socket_path;
@@ -122,6 +146,14 @@ void nsg_sink_flush(struct nsg_sink *s);
  * no-op without a socket.
  */
 void nsg_sink_service(struct nsg_sink *s);
+/*
+ * The node rotated the file its own way (logrotate `create`, SIGUSR1):
+ * the waiting lines go to the file as it is, then the path is opened
+ * again (created where missing). 0, or -1 (the old file stays in use).
+ */
+int nsg_sink_reopen(struct nsg_sink *s);
+/* Call about once a second: reopens when the path is no longer the file written to. */
+void nsg_sink_watch_path(struct nsg_sink *s);
 /* Flushes, closes everything and removes the socket file. Safe on a closed or failed sink. */
 void nsg_sink_close(struct nsg_sink *s);
 

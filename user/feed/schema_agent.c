@@ -5,6 +5,7 @@
  * tamper.
  */
 #include <stdio.h>
+#include <string.h>
 #include "feed/schema_members.h"
 #include "kernel/tier.h"
 
@@ -136,6 +137,8 @@ static void output_object(struct nsg_jsonw *w, const struct nsg_feed_stats *s)
 		{ "socket_clients", s->socket_clients },
 		{ "socket_clients_dropped", s->socket_clients_dropped },
 		{ "socket_clients_rejected", s->socket_clients_rejected },
+		{ "lines_lost", s->lines_lost },
+		{ "reopens", s->reopens },
 	};
 
 	COUNTS_OBJECT(w, c);
@@ -193,6 +196,23 @@ void nsg_feed_agent_stop(struct nsg_jsonw *w, const char *reason)
 {
 	nsg_schema_agent_event_begin(w, "agent_stop");
 	nsg_jsonw_kv_string(w, "reason", reason);
+	nsg_jsonw_object_end(w);
+}
+
+void nsg_feed_gap(struct nsg_jsonw *w, const struct nsg_feed_gap *g)
+{
+	nsg_schema_agent_violation_begin(w, "feed_gap");
+	nsg_jsonw_kv_string(w, "cause", g->cause);
+	if (g->error)
+		nsg_jsonw_kv_string(w, "error", strerror(g->error));
+	else
+		nsg_jsonw_kv_null(w, "error");
+	if (g->lost_known)
+		nsg_jsonw_kv_uint(w, "lost", g->lost);
+	else
+		nsg_jsonw_kv_null(w, "lost");
+	if (g->bytes)
+		nsg_jsonw_kv_uint(w, "bytes", g->bytes);
 	nsg_jsonw_object_end(w);
 }
 

@@ -79,51 +79,144 @@ static bool wait_writable(int fd)
 	return poll(&pfd, 1, 1000) > 0;
 }
 
-/*
- * A write that failed after part of a line went into our own file is cut
- * back to the last whole line, so readers never see half a line (and the
- * next batch does not start in the middle of one).
- */
-static void cut_torn_line(struct nsg_sink *s, const char *p, size_t done)
+/* Lines in p[0..n). */
+static unsigned long long count_lines(const char *p, size_t n)
 {
-	const char *nl;
-	size_t torn;
-	struct stat st;
+	unsigned long long k = 0;
 
-	if (!done || p[done - 1] == '\n')
-		return;
-	nl = memrchr(p, '\n', done);
-	torn = nl ? done - (size_t)(nl - p + 1) : done;
-	if (!s->owned || !s->regular || fstat(s->fd, &st) || (unsigned long long)st.st_size < torn)
-		return;
-	if (ftruncate(s->fd, st.st_size - (off_t)torn) == 0)
-		lseek(s->fd, 0, SEEK_END);
+	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+		k++;
+	return k;
 }
 
-/* Writes whole lines p[0..n) to the file; 0, or -1 (then nothing half-written stays). */
-static int write_lines(struct nsg_sink *s, const char *p, size_t n)
+/* Bytes of p[0..done) up to and including its last newline. */
+static size_t whole_part(const char *p, size_t done)
 {
-	size_t done = 0;
-	struct stat st;
+	const char *nl = done ? memrchr(p, '\n', done) : NULL;
 
-	while (done < n) {
-		ssize_t k = write(s->fd, p + done, n - done);
+	return nl ? (size_t)(nl - p + 1) : 0;
+}
+
+/*
+ * Back to where our last whole line ended: a torn line never stays, and
+ * the next batch never starts in the middle of one. Only in our own
+ * regular file; `end` is where the last whole line ended.
+ */
+static bool cut_back(struct nsg_sink *s)
+{
+	if (!s->owned || !s->regular)
+		return true;
+	s->torn = ftruncate(s->fd, (off_t)s->end) != 0;
+	return !s->torn;
+}
+
+/* Lines a failed write lost: counted while the fault lasts, told once it is over. */
+static void lose_lines(struct nsg_sink *s, unsigned long long lost, int err)
+{
+	s->lines_lost += lost;
+	s->gap.lost += lost;
+	if (!s->gap.cause) {
+		s->gap.cause = "write_failed";
+		s->gap.error = err;
+	}
+}
+
+/* Someone cut our file (copytruncate): what it held of ours before this write is gone. */
+static void check_truncated(struct nsg_sink *s)
+{
+	struct stat st;
+	struct nsg_feed_gap g = { .cause = "truncated" };
+
+	if (!s->owned || !s->regular || fstat(s->fd, &st) || (unsigned long long)st.st_size >= s->end)
+		return;
+	g.bytes = s->end - (unsigned long long)st.st_size;
+	nsg_sink_note_gap(s, &g);
+	s->end = (unsigned long long)st.st_size;
+	s->size = s->end + s->batch.len;
+}
+
+/* Writes p[0..n) whole; 0, or -1 with errno (and done: what went in). */
+static int write_all(struct nsg_sink *s, const char *p, size_t n, size_t *done)
+{
+	*done = 0;
+	while (*done < n) {
+		ssize_t k = write(s->fd, p + *done, n - *done);
 
 		if (k > 0) {
-			done += (size_t)k;
+			*done += (size_t)k;
 			continue;
 		}
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(s->fd))
 			continue;
-		cut_torn_line(s, p, done);
-		/* What the file holds now, for the next rotation. */
-		if (s->regular && !fstat(s->fd, &st))
-			s->size = (unsigned long long)st.st_size + (s->batch.len - n);
+		if (k == 0)
+			errno = EIO;
 		return -1;
 	}
 	return 0;
+}
+
+/* A write that failed part-way: whole lines stay, the rest is cut back. errno kept. */
+static void failed_at(struct nsg_sink *s, const char *p, size_t done)
+{
+	int err = errno;
+
+	s->end += whole_part(p, done);
+	cut_back(s);
+	errno = err;
+}
+
+/* The feed_gap lines waiting, before anything else; they are never counted as lost. */
+static int write_gap_lines(struct nsg_sink *s)
+{
+	struct nsg_jsonw *g = &s->gap_line;
+	size_t mark = g->len, done;
+
+	if (s->gap.cause) {
+		struct nsg_feed_gap w = { .cause = s->gap.cause, .error = s->gap.error,
+					  .lost = s->gap.lost, .lost_known = true };
+
+		nsg_sink_note_gap(s, &w);
+	}
+	if (!g->len)
+		return 0;
+	if (write_all(s, g->buf, g->len, &done)) {
+		int err = errno;
+
+		/* All of them again next time: none stays, none twice. */
+		cut_back(s);
+		/* A write_failed gap keeps counting until it can be told. */
+		nsg_jsonw_rewind(g, mark);
+		errno = err;
+		return -1;
+	}
+	s->end += g->len;
+	nsg_jsonw_rewind(g, 0);
+	memset(&s->gap, 0, sizeof(s->gap));
+	return 0;
+}
+
+/* Writes whole lines p[0..n) to the file; 0, or -1 (the lines that did not go are counted). */
+static int write_lines(struct nsg_sink *s, const char *p, size_t n)
+{
+	size_t done = 0, kept;
+
+	if (s->torn && !cut_back(s))
+		goto lost;
+	check_truncated(s);
+	if (write_gap_lines(s))
+		goto lost;
+	if (write_all(s, p, n, &done) == 0) {
+		s->end += n;
+		return 0;
+	}
+	failed_at(s, p, done);
+lost:
+	kept = whole_part(p, done);
+	lose_lines(s, count_lines(p + kept, n - kept), errno);
+	s->size = s->end + (s->batch.len - n);
+	return -1;
 }
 
 /* ---- lines and batches ---- */
@@ -136,8 +229,12 @@ static void write_out(struct nsg_sink *s, size_t n)
 {
 	struct nsg_jsonw *b = &s->batch;
 
-	if (!n)
+	if (!n) {
+		/* Nothing new, but a gap to tell once the file takes lines again. */
+		if (s->fd >= 0 && (s->gap.cause || s->gap_line.len))
+			write_lines(s, b->buf, 0);
 		return;
+	}
 	if (s->fd >= 0 && write_lines(s, b->buf, n))
 		s->write_errors++;
 	/* Clients get the lines even when the file failed: one loss, not two. */
@@ -231,6 +328,32 @@ void nsg_sink_service(struct nsg_sink *s)
 	nsg_sink_clients_service(s);
 }
 
+int nsg_sink_reopen(struct nsg_sink *s)
+{
+	if (!s->path || !s->owned)
+		return 0;
+	/* The lines waiting belong to the file they were written for. */
+	nsg_sink_flush(s);
+	if (nsg_sink_file_reopen(s)) {
+		s->write_errors++;
+		/* Said once, not at every look while the path stays unusable. */
+		if (!s->reopen_failing)
+			fprintf(stderr, "nsguard: --output %s: cannot open it again: %s (still "
+				"writing to the file it was)\n", s->path, strerror(errno));
+		s->reopen_failing = true;
+		return -1;
+	}
+	s->reopen_failing = false;
+	s->reopens++;
+	return 0;
+}
+
+void nsg_sink_watch_path(struct nsg_sink *s)
+{
+	if (s->path && s->owned && !nsg_sink_file_is_at_path(s))
+		nsg_sink_reopen(s);
+}
+
 void nsg_sink_close(struct nsg_sink *s)
 {
 	nsg_sink_flush(s);
@@ -243,5 +366,6 @@ void nsg_sink_close(struct nsg_sink *s)
 	s->path = NULL;
 	nsg_jsonw_free(&s->batch);
 	nsg_jsonw_free(&s->text);
+	nsg_jsonw_free(&s->gap_line);
 	s->line_start = 0;
 }

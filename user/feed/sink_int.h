@@ -9,7 +9,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "feed/feed_schema.h"
 #include "feed/output.h"
+
+/* A gap the file must tell of: a feed_gap line before its next line (sink_gap.c). */
+void nsg_sink_note_gap(struct nsg_sink *s, const struct nsg_feed_gap *g);
 
 /* Opens o->path (0600, appended to) as the sink's file; 0, or -1 with the reason in err. */
 int nsg_sink_file_open(struct nsg_sink *s, const struct nsg_sink_opts *o, char *err,
@@ -18,6 +22,10 @@ int nsg_sink_file_open(struct nsg_sink *s, const struct nsg_sink_opts *o, char *
 bool nsg_sink_file_rotation_due(const struct nsg_sink *s, size_t len);
 /* path -> path.1 -> ... -> path.keep, then a fresh path; a failure is counted, not fatal. */
 void nsg_sink_file_rotate(struct nsg_sink *s);
+/* The path opened again in place of the file; 0, or -1 with errno (the old file kept). */
+int nsg_sink_file_reopen(struct nsg_sink *s);
+/* Whether the path still names the file written to (not renamed away, not deleted). */
+bool nsg_sink_file_is_at_path(const struct nsg_sink *s);
 
 /* Listens on path for clients; 0, or -1 with the reason in err (nothing left open). */
 int nsg_sink_clients_open(struct nsg_sink *s, const char *path, char *err, size_t errlen);
