@@ -10,7 +10,8 @@ BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev l
 # of the unit (a test that cannot run is a skip, and a skip fails CI).
 # docker.io, docker-compose: the Docker suite starts a dockerd of its own.
 TEST_PKGS=(runc crun podman busybox-static jq util-linux iproute2 procps
-	qemu-system-x86 xz-utils python3-yaml valgrind strace systemd docker.io docker-compose)
+	qemu-system-x86 xz-utils python3-yaml valgrind strace systemd docker.io docker-compose
+	logrotate)
 # `make bench`: the alternatives it compares against, and the chart.
 BENCH_PKGS=(bpftrace auditd gnuplot-nox)
 

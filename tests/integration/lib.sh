@@ -206,6 +206,7 @@ host_suite_setup() {
 
 host_suite_cleanup() {
 	agent_stop_all
+	declare -F fault_cleanup >/dev/null && fault_cleanup
 	[[ -n $HOST_HELPER ]] && kill "$HOST_HELPER" 2>/dev/null && wait "$HOST_HELPER" 2>/dev/null
 	ctr_teardown
 	[[ -n ${NSG_KEEP_WORK:-} ]] || rm -rf "$WORK"

@@ -16,6 +16,8 @@ source "$ROOT/tests/lib/enforce_cases.sh"
 source "$ROOT/tests/integration/production_cases.sh"
 # shellcheck source=tests/lib/flood_cases.sh
 source "$ROOT/tests/lib/flood_cases.sh"
+# shellcheck source=tests/integration/feed_fault_cases.sh
+source "$ROOT/tests/integration/feed_fault_cases.sh"
 
 host_suite_setup integration pidfd_setns setns_storm clone_ns flood
 podman_setup || exit 1
@@ -282,5 +284,6 @@ check "stop detaches, --host-ns-pid" t_stop_detaches_everything
 check "bad input: one line, exit 2" t_bad_input
 ENFORCE_TIER=signal run_enforcement_suite || FAILED=$((FAILED + 1))
 ENFORCE_TIER=signal run_production_suite || FAILED=$((FAILED + 1))
+run_feed_fault_suite
 
 finish_suite integration

@@ -26,7 +26,7 @@
 static const char *const families[] = {
 	"nsguard_build_info",	      "nsguard_events_total",	   "nsguard_events_dropped_total",
 	"nsguard_ringbuf_fill_ratio", "nsguard_policy_reloads_total", "nsguard_tier_info",
-	"nsguard_containers_tracked",
+	"nsguard_containers_tracked", "nsguard_feed_lines_lost_total", "nsguard_feed_reopens_total",
 };
 
 static struct nsg_metrics *start_local(void)
@@ -228,6 +228,9 @@ static void test_counters_increase(void **state)
 	assert_true(render_sample(m, "nsguard_events_dropped_total{event=\"setns\"}") == 42);
 	nsg_metrics_set_containers(m, 7);
 	assert_true(render_sample(m, "nsguard_containers_tracked") == 7);
+	nsg_metrics_set_feed(m, 16, 3);
+	assert_true(render_sample(m, "nsguard_feed_lines_lost_total") == 16);
+	assert_true(render_sample(m, "nsguard_feed_reopens_total") == 3);
 	nsg_metrics_set_ring_fill(m, 0.25);
 	assert_true(render_sample(m, "nsguard_ringbuf_fill_ratio") == 0.25);
 	nsg_metrics_stop(m);

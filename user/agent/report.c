@@ -141,6 +141,7 @@ static void update_gauges(struct agent *a, const unsigned long long *drops)
 		set_flow_metrics(a, &totals);
 	nsg_metrics_set_ring_fill(a->out.metrics, nsg_ring_fill(a->kern.skel, a->set.cfg->ring_size));
 	nsg_metrics_set_containers(a->out.metrics, a->ctr.registry.count);
+	nsg_metrics_set_feed(a->out.metrics, a->out.sink.lines_lost, a->out.sink.reopens);
 }
 
 void nsg_report_refresh_metrics(struct agent *a)

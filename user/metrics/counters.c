@@ -155,6 +155,17 @@ void nsg_metrics_set_containers(struct nsg_metrics *m, unsigned long n)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void nsg_metrics_set_feed(struct nsg_metrics *m, unsigned long long lines_lost,
+			  unsigned long long reopens)
+{
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->c.feed_lines_lost = lines_lost;
+	m->c.feed_reopens = reopens;
+	pthread_mutex_unlock(&m->lock);
+}
+
 void nsg_metrics_set_version(struct nsg_metrics *m, const char *version)
 {
 	if (!m || !version)

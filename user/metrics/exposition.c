@@ -97,6 +97,12 @@ static void render_state(FILE *f, const struct counters *c)
 	put_header(f, "nsguard_containers_tracked", "gauge",
 		   "Containers the agent currently knows of.");
 	fprintf(f, "nsguard_containers_tracked %lu\n", c->containers);
+	put_header(f, "nsguard_feed_lines_lost_total", "counter",
+		   "Feed lines the output file could not take (a full disk); feed_gap tells each run.");
+	fprintf(f, "nsguard_feed_lines_lost_total %llu\n", c->feed_lines_lost);
+	put_header(f, "nsguard_feed_reopens_total", "counter",
+		   "Times the output file was opened again (SIGUSR1, renamed or deleted).");
+	fprintf(f, "nsguard_feed_reopens_total %llu\n", c->feed_reopens);
 }
 
 char *nsg_metrics_render(struct nsg_metrics *m)

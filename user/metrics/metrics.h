@@ -57,6 +57,9 @@ void nsg_metrics_count_map_full(struct nsg_metrics *m, const char *map);
 /* tier: lsm, signal, none; mode: audit, enforce. Replaces the previous pair. */
 void nsg_metrics_set_tier(struct nsg_metrics *m, const char *tier, const char *mode);
 void nsg_metrics_set_containers(struct nsg_metrics *m, unsigned long n);
+/* The feed file's losses and reopens (the sink's counters). */
+void nsg_metrics_set_feed(struct nsg_metrics *m, unsigned long long lines_lost,
+			  unsigned long long reopens);
 /* Overrides nsguard_build_info's version label (default NSGUARD_VERSION). */
 void nsg_metrics_set_version(struct nsg_metrics *m, const char *version);
 

@@ -64,6 +64,7 @@ struct counters {
 	double ring_fill;
 	int tier, mode; /* indices, -1 until set */
 	unsigned long containers;
+	unsigned long long feed_lines_lost, feed_reopens;
 	char version[VERSION_MAX];
 };
 
