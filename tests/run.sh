@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every suite: unit, host integration, evasion and Docker Engine (userspace under ASan/UBSan),
+# the soak's short version,
 # runtime metadata against real runtimes, deployment artefacts (static
 # build, manifests), the VM accelerator choice and the VM suite (BPF LSM),
 # the agent under valgrind memcheck, and a short fuzzing pass.
@@ -15,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tests/lib/summary.sh"
 
 # The suites that must report, by the name on their closing line.
-SUITES=(unit integration evasion docker metadata deploy vmaccel vm valgrind fuzz)
+SUITES=(unit integration evasion docker soak metadata deploy vmaccel vm valgrind fuzz)
 # Variables that leave tests out: development only, refused under CI.
 PARTIAL_VARS=(NSG_TEST_ONLY FUZZ_TARGETS)
 
@@ -48,6 +49,8 @@ run_suite unit "$ROOT/tests/unit/run.sh" "$ROOT/.output/asan/tests"
 run_suite integration env NSGUARD="$AGENT" "$ROOT/tests/integration/run.sh"
 run_suite evasion env NSGUARD="$AGENT" "$ROOT/tests/evasion/run.sh"
 run_suite docker env NSGUARD="$AGENT" "$ROOT/tests/docker/run.sh"
+# The soak's two-minute version, on the release build (RSS is measured).
+run_suite soak "$ROOT/tests/soak/run.sh" --short
 run_suite metadata "$ROOT/tests/integration/metadata_selftest.sh"
 run_suite deploy "$ROOT/tests/deploy/run.sh"
 run_suite vmaccel "$ROOT/tests/vm/accel-test.sh"

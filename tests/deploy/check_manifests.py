@@ -19,6 +19,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -419,6 +420,41 @@ def check_version(c, root, k8s_docs):
             f"{tags} vs {version}")
 
 
+def logrotate_stanza(path):
+    """The file a logrotate config names and its directives (one stanza)."""
+    with open(path) as f:
+        lines = [ln.split("#", 1)[0].strip() for ln in f]
+    lines = [ln for ln in lines if ln]
+    head = next((ln for ln in lines if ln.endswith("{")), "")
+    body = lines[lines.index(head) + 1:] if head else []
+    return head[:-1].strip(), [ln.split()[0] for ln in body if ln != "}"]
+
+
+def check_logrotate(c, root, k8s_docs):
+    """deploy/logrotate/nsguard rotates the feed the agent writes, safely."""
+    path = os.path.join(root, "deploy", "logrotate", "nsguard")
+    if not c.check(os.path.exists(path), "deploy/logrotate/nsguard exists"):
+        return
+    target, directives = logrotate_stanza(path)
+    for ds in by_kind(k8s_docs, "DaemonSet"):
+        args = ds["spec"]["template"]["spec"]["containers"][0].get("args") or []
+        c.check(target == arg_value(args, "--output"), "logrotate rotates the DaemonSet's --output",
+                f"{target} vs {arg_value(args, '--output')}")
+    c.check("create" in directives and "copytruncate" not in directives,
+            "logrotate: create, not copytruncate (which loses lines)")
+    c.check("compress" not in directives or "delaycompress" in directives,
+            "logrotate: delaycompress (the file just rotated may still grow for a second)")
+    lr = shutil.which("logrotate")
+    if not c.check(lr is not None, "logrotate is installed (scripts/deps.sh --test)"):
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([lr, "-d", "-s", os.path.join(tmp, "state"), path],
+                           capture_output=True, text=True)
+    errors = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.startswith("error")]
+    c.check(r.returncode == 0 and not errors, "logrotate -d accepts deploy/logrotate/nsguard",
+            "; ".join(errors) or f"exit {r.returncode}")
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else \
         os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -428,6 +464,7 @@ def main():
     check_systemd(c, os.path.join(root, "deploy", "systemd", "nsguard.service"), docs)
     check_docker(c, root, os.path.join(root, "deploy", "systemd", "nsguard.service"))
     check_version(c, root, docs)
+    check_logrotate(c, root, docs)
     line = f"{c.passed} passed, {c.failed} failed"
     if c.skipped:
         line += f", {c.skipped} skipped"

@@ -146,5 +146,14 @@ mutant "final stage not scratch" Dockerfile "s.replace('FROM scratch', 'FROM deb
 	"Dockerfile: final stage is scratch or distroless/static"
 mutant "no ExecStart" systemd/nsguard.service "s.replace('ExecStart=', 'ExecStartPre=')" \
 	"systemd: ExecStart is an absolute path"
+mutant "logrotate copytruncate" logrotate/nsguard "s.replace('create 0600 root root', 'copytruncate')" \
+	"logrotate: create, not copytruncate (which loses lines)"
+mutant "logrotate compresses at once" logrotate/nsguard "s.replace('\tdelaycompress\n', '')" \
+	"logrotate: delaycompress (the file just rotated may still grow for a second)"
+mutant "logrotate names another file" logrotate/nsguard \
+	"s.replace('/var/log/nsguard/events.jsonl {', '/var/log/nsguard/feed.jsonl {')" \
+	"logrotate rotates the DaemonSet's --output"
+mutant "logrotate syntax error" logrotate/nsguard "s.replace('rotate 14', 'rotate fourteen')" \
+	"logrotate -d accepts deploy/logrotate/nsguard"
 
 suite_summary deploy "$passed" "$failed" "$skipped"

@@ -79,7 +79,7 @@ ds_run() {
 	cargs=("${args[@]:i+1}")
 	docker rm -f nsguard-ds >/dev/null 2>&1
 	"$NSGUARD" --cleanup >/dev/null 2>&1
-	rm -f "$DS_DIR/log/events.jsonl"
+	rm -f "$DS_DIR/log/events.jsonl"*
 	ln -sf "$DS_DIR/log/events.jsonl" "$WORK/ds.jsonl"
 	DS_ID=$(docker run -d --name nsguard-ds "${opts[@]}" "$DS_IMAGE" "${cargs[@]}")
 }
@@ -111,9 +111,27 @@ t_daemonset_runs() {
 	# An operator's `kubectl exec` into the pod (host PID): not stopped.
 	run_capture docker exec nsguard-ds /nsguard scan --format jsonl
 	[[ $RUN_RC -eq 0 || $RUN_RC -eq 1 ]] || { log "exec into the pod: exit $RUN_RC"; rc=1; }
+	# The node's logrotate, with the snippet we ship, on the hostPath feed:
+	# the pod follows the rename by itself, nothing torn on either side.
+	sed "s|^/var/log/nsguard/events.jsonl {|$DS_DIR/log/events.jsonl {|" \
+		"$ROOT/deploy/logrotate/nsguard" >"$DS_DIR/logrotate.conf"
+	logrotate -f -s "$DS_DIR/logrotate.state" "$DS_DIR/logrotate.conf" || { log "logrotate failed"; rc=1; }
+	[[ -s $DS_DIR/log/events.jsonl.1 ]] || { log "nothing rotated"; rc=1; }
+	# Lines go on into the renamed file until the pod notices (within a
+	# second): events until one reaches the new file, 15 s at most.
+	local deadline=$((SECONDS + 15))
+	until [[ -s $DS_DIR/log/events.jsonl ]] || ((SECONDS >= deadline)); do
+		unshare --uts true
+		sleep 0.1
+	done
+	barrier ds || { log "the pod did not follow the node's rotation"; rc=1; }
+	for f in "$DS_DIR/log/events.jsonl" "$DS_DIR/log/events.jsonl.1"; do
+		[[ $(jq -c . "$f" | wc -l) -eq $(wc -l <"$f") ]] || { log "$f: a line does not parse"; rc=1; }
+	done
 	# It never reports itself as a violation, nor stops itself.
 	barrier ds || rc=1
-	ev=$(jq -c --arg id "$DS_ID" 'select(.container_id == $id and .verdict != "allowed")' "$WORK/ds.jsonl")
+	ev=$(cat "$DS_DIR/log/events.jsonl.1" "$WORK/ds.jsonl" |
+		jq -c --arg id "$DS_ID" 'select(.container_id == $id and .verdict != "allowed")')
 	[[ -z $ev ]] || { log "the agent reported its own pod: $ev"; rc=1; }
 	[[ $(docker inspect --format '{{.State.Running}}' nsguard-ds) == true ]] || { log "the pod stopped"; rc=1; }
 	docker stop -t 20 nsguard-ds >/dev/null || rc=1
