@@ -25,7 +25,9 @@ NSGUARD=${NSGUARD:-$ROOT/.output/nsguard}
 source "$ROOT/tests/lib/containers.sh"
 # shellcheck source=tests/integration/lib.sh
 source "$ROOT/tests/integration/lib.sh"
-HOOK_BIN=${NSGUARD_HOOK:-$(dirname "$NSGUARD")/nsguard-oci-hook}
+# The hook policy, the CRI bundle with the hook, scrape(): as the integration suite has them.
+# shellcheck source=tests/integration/production_cases.sh
+source "$ROOT/tests/integration/production_cases.sh"
 
 if [[ ${1:-} == --short ]]; then
 	SOAK_SECONDS=${SOAK_SECONDS:-120}
@@ -57,18 +59,7 @@ soak_cleanup() {
 }
 trap soak_cleanup EXIT
 
-write_good_policy() {
-	cat >"$POLICY" <<'YAML'
-mode: enforce
-namespaces:
-  ipc: block
-  pid: block
-allow:
-  - kubernetes_namespace: monitoring
-    pod: "node-exporter-*"
-    namespaces: [pid]
-YAML
-}
+write_good_policy() { write_hook_policy "$POLICY"; }
 
 # --- the agent --------------------------------------------------------------
 
@@ -160,6 +151,19 @@ reload() { # N: odd rounds a bad policy (kept out), even ones the good one again
 		RELOADS_GOOD=$((RELOADS_GOOD + 1))
 	fi
 	kill -HUP "$AGENT"
+	reload_told
+}
+
+# Until the agent has told every reload asked of it (15 s at most): a reload
+# still pending when the file changes again, or the agent stops, would be
+# told otherwise or not at all.
+reload_told() {
+	local want=$((RELOADS_GOOD + RELOADS_BAD)) deadline=$((SECONDS + 15))
+	until (($(cat "$FEED" "$FEED".* 2>/dev/null |
+		grep -c -e '"event":"policy_reloaded"' -e '"event":"policy_error"') >= want)); do
+		((SECONDS < deadline)) || { echo "  reload $want not told in 15 s" >&2; return 1; }
+		sleep 0.05
+	done
 }
 
 scraper() {
@@ -174,25 +178,6 @@ scraper() {
 		sleep 2 &
 		wait $!
 	done
-}
-
-scrape() {
-	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-	printf 'GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
-	cat <&3
-	exec 3<&-
-}
-
-cri_bundle_jq() { # NAMESPACE POD SOCKET
-	cat <<JQ
-.annotations = {
-  "io.kubernetes.cri.container-type": "container",
-  "io.kubernetes.cri.sandbox-namespace": "$1",
-  "io.kubernetes.cri.sandbox-name": "$2",
-  "io.kubernetes.cri.container-name": "exporter",
-  "io.kubernetes.cri.image-name": "registry.example/exporter:1.0"
-} | .hooks.createRuntime = [{"path": "$HOOK_BIN", "args": ["nsguard-oci-hook", "--socket", "$3"]}]
-JQ
 }
 
 # --- the run ----------------------------------------------------------------
@@ -229,7 +214,7 @@ while ((SECONDS - t0 < SOAK_SECONDS)); do
 done
 # The last policy is the good one, and every container has ended: the
 # state must come back to where it began (bounded wait, as agent_stats come).
-write_good_policy && kill -HUP "$AGENT" && RELOADS_GOOD=$((RELOADS_GOOD + 1))
+write_good_policy && kill -HUP "$AGENT" && RELOADS_GOOD=$((RELOADS_GOOD + 1)) && reload_told
 deadline=$((SECONDS + 30))
 until [[ $(grep '"event":"agent_stats"' "$FEED" | tail -n 1 |
 	jq -c '.state | {registry, exempt_cgroups, flows, coalescing, metadata}') == "$BASE_STATE" ]]; do

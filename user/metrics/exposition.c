@@ -73,6 +73,14 @@ static void render_flow(FILE *f, const struct counters *c)
 					nsg_metrics_classes[k], nsg_metrics_event_label(e), nsg_metrics_outcomes[o], c->flow[k][e][o]);
 }
 
+/* A family of one unlabelled sample. */
+static void put_single(FILE *f, const char *name, const char *type, const char *help,
+		       unsigned long long value)
+{
+	put_header(f, name, type, help);
+	fprintf(f, "%s %llu\n", name, value);
+}
+
 static void render_state(FILE *f, const struct counters *c)
 {
 	put_header(f, "nsguard_ringbuf_fill_ratio", "gauge",
@@ -82,9 +90,9 @@ static void render_state(FILE *f, const struct counters *c)
 		   "Policy (re)loads, by result.");
 	fprintf(f, "nsguard_policy_reloads_total{result=\"ok\"} %llu\n", c->reloads_ok);
 	fprintf(f, "nsguard_policy_reloads_total{result=\"error\"} %llu\n", c->reloads_error);
-	put_header(f, "nsguard_exemptions_failed_total", "counter",
-		   "Allowlisted containers that could not be exempted (a table was full).");
-	fprintf(f, "nsguard_exemptions_failed_total %llu\n", c->exemptions_failed);
+	put_single(f, "nsguard_exemptions_failed_total", "counter",
+		   "Allowlisted containers that could not be exempted (a table was full).",
+		   c->exemptions_failed);
 	put_header(f, "nsguard_map_full_total", "counter",
 		   "Times a per-container table was found full (--max-containers).");
 	for (size_t i = 0; i + 1 < N_MAPS; i++)
@@ -94,15 +102,14 @@ static void render_state(FILE *f, const struct counters *c)
 	if (c->tier >= 0)
 		fprintf(f, "nsguard_tier_info{tier=\"%s\",mode=\"%s\"} 1\n", nsg_metrics_tiers[c->tier],
 			nsg_metrics_modes[c->mode]);
-	put_header(f, "nsguard_containers_tracked", "gauge",
-		   "Containers the agent currently knows of.");
-	fprintf(f, "nsguard_containers_tracked %lu\n", c->containers);
-	put_header(f, "nsguard_feed_lines_lost_total", "counter",
-		   "Feed lines the output file could not take (a full disk); feed_gap tells each run.");
-	fprintf(f, "nsguard_feed_lines_lost_total %llu\n", c->feed_lines_lost);
-	put_header(f, "nsguard_feed_reopens_total", "counter",
-		   "Times the output file was opened again (SIGUSR1, renamed or deleted).");
-	fprintf(f, "nsguard_feed_reopens_total %llu\n", c->feed_reopens);
+	put_single(f, "nsguard_containers_tracked", "gauge",
+		   "Containers the agent currently knows of.", c->containers);
+	put_single(f, "nsguard_feed_lines_lost_total", "counter",
+		   "Feed lines the output file could not take (a full disk); feed_gap tells each run.",
+		   c->feed_lines_lost);
+	put_single(f, "nsguard_feed_reopens_total", "counter",
+		   "Times the output file was opened again (SIGUSR1, renamed or deleted).",
+		   c->feed_reopens);
 }
 
 char *nsg_metrics_render(struct nsg_metrics *m)
