@@ -667,6 +667,29 @@ static void test_truncation_told(void **state)
 	free(buf);
 }
 
+/* Only a feed_gap line waits and the file refuses it: it waits on, nothing counts as lost. */
+static void test_refused_gap_line_not_a_loss(void **state)
+{
+	struct scratch *t = *state;
+	struct nsg_sink s;
+	char err[256], *buf;
+	const char *p;
+	size_t len;
+
+	write_text(t->path, "{\"event\":\"te");
+	assert_int_equal(nsg_sink_open(&s, t->path, NSG_FMT_JSON, err, sizeof(err)), 0);
+	assert_int_equal(file_size(t->path), 0);
+	flush_with_room(&s, t->path, 0);
+	assert_int_equal(s.lines_lost, 0);
+	assert_int_equal(file_size(t->path), 0);
+	nsg_sink_close(&s);
+	buf = slurp(t->path, &len);
+	p = buf;
+	expect_gap(&p, "torn_line_at_start", 1, strlen("{\"event\":\"te"));
+	assert_int_equal(*p, '\0'); /* and no write_failed gap of nothing */
+	free(buf);
+}
+
 /* --format text: each committed line is rendered; the scan table goes as it is. */
 static void test_text_format_and_raw(void **state)
 {
@@ -1091,6 +1114,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unfinished_line_cut_at_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_after_rename_and_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncation_told, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_gap_line_not_a_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_format_and_raw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_two_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket_late_client, setup, teardown),

@@ -84,6 +84,8 @@ static unsigned long long count_lines(const char *p, size_t n)
 {
 	unsigned long long k = 0;
 
+	if (!n)
+		return 0; /* p may be NULL then (an empty batch) */
 	for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
 		k++;
 	return k;
@@ -113,6 +115,8 @@ static bool cut_back(struct nsg_sink *s)
 /* Lines a failed write lost: counted while the fault lasts, told once it is over. */
 static void lose_lines(struct nsg_sink *s, unsigned long long lost, int err)
 {
+	if (!lost)
+		return; /* only feed_gap lines failed: they wait, nothing else is missing */
 	s->lines_lost += lost;
 	s->gap.lost += lost;
 	if (!s->gap.cause) {
