@@ -167,11 +167,16 @@ static void hash_remove(struct nsg_meta_cache *c, uint32_t i)
 /* A free slot, evicting the least recently used entry when full. */
 static uint32_t take_slot(struct nsg_meta_cache *c)
 {
-	uint32_t i;
+	uint32_t i = c->tail;
 
-	if (c->used < c->cap)
+	/*
+	 * A forgotten entry first, even while the array has room: the pages of
+	 * a slot never used are not touched, so a node where containers come
+	 * and go keeps the cache's memory at what it holds at once, not at its
+	 * capacity.
+	 */
+	if (c->used < c->cap && (i == NIL || !c->e[i].forgotten))
 		return c->used++;
-	i = c->tail;
 	lru_unlink(c, i);
 	if (!c->e[i].forgotten) {
 		hash_remove(c, i);
