@@ -68,9 +68,15 @@ PORT=$((20000 + RANDOM % 20000))
 
 soak_agent_start() {
 	local deadline
-	"$NSGUARD" --output "$FEED" --output-max-size 256K --output-keep 999 --policy "$POLICY" \
-		--pin --pin-path "$PIN" --hook-socket "$SOAK/hook.sock" --stats-interval 2 \
-		--metrics-addr "127.0.0.1:$PORT" 2>>"$SOAK/agent.stderr" &
+	local cmd=("$NSGUARD" --output "$FEED" --output-max-size 256K --output-keep 999
+		--policy "$POLICY" --pin --pin-path "$PIN" --hook-socket "$SOAK/hook.sock"
+		--stats-interval 2 --metrics-addr "127.0.0.1:$PORT")
+	# Started under the lock: the agent must not inherit (and so hold) it.
+	if [[ -n ${LOCK_FD:-} ]]; then
+		"${cmd[@]}" {LOCK_FD}>&- 2>>"$SOAK/agent.stderr" &
+	else
+		"${cmd[@]}" 2>>"$SOAK/agent.stderr" &
+	fi
 	AGENT=$!
 	deadline=$((SECONDS + 30))
 	until grep -q "\"event\":\"agent_start\".*\"pid\":$AGENT[,}]" "$FEED" 2>/dev/null; do
@@ -88,15 +94,17 @@ soak_agent_stop() {
 	return $rc
 }
 
-# Scrapes and samples take turns: a scrape in flight holds a connection (an fd).
+# Scrapes, samples and restarts take turns: a scrape in flight holds a
+# connection (an fd), and no agent listens while one restarts.
 LOCK=$SOAK/lock
-locked() { # CMD...: with the lock held
-	local fd rc
-	exec {fd}>"$LOCK"
-	flock -x "$fd"
+locked() { # CMD...: with the lock held (its fd in LOCK_FD meanwhile)
+	local rc
+	exec {LOCK_FD}>"$LOCK"
+	flock -x "$LOCK_FD"
 	"$@"
 	rc=$?
-	exec {fd}>&-
+	exec {LOCK_FD}>&-
+	LOCK_FD=
 	return $rc
 }
 
@@ -107,6 +115,12 @@ sample() { # T: one line of the agent's footprint and state
 	st=$(grep '"event":"agent_stats"' "$FEED" | tail -n 1 |
 		jq -r '.state | [.registry, .exempt_cgroups, .flows, .coalescing, .metadata] | @tsv')
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$AGENT" "${rss:-0}" "$fds" "$st" >>"$SAMPLES"
+}
+
+restart_agent() {
+	soak_agent_stop || bad "agent exit status" "non-zero at restart $restarts"
+	write_good_policy # a bad one is refused at start, as it should be
+	soak_agent_start
 }
 
 # --- the load ---------------------------------------------------------------
@@ -201,9 +215,8 @@ while ((SECONDS - t0 < SOAK_SECONDS)); do
 	((round % 5 == 0)) && flood
 	((round % 3 == 0)) && reload "$round"
 	if ((restarts < RESTARTS && SECONDS - t0 >= (restarts + 1) * half / (RESTARTS + 1))); then
-		soak_agent_stop || bad "agent exit status" "non-zero at restart $restarts"
-		write_good_policy # a bad one is refused at start, as it should be
-		soak_agent_start || exit 1
+		# Scrapes wait: no agent listens while it restarts.
+		locked restart_agent || exit 1
 		restarts=$((restarts + 1))
 		last_agent_start=$((SECONDS - t0))
 	fi
