@@ -1,10 +1,13 @@
 # nsguard — build, test and install. `make V=1` shows full commands.
-OUTPUT ?= .output
-ARCH ?= x86
+# ARCH names the kernel's architecture as vmlinux/ and __TARGET_ARCH_ do:
+# x86 or arm64. The host's by default; the other one is a cross build.
+HOST_ARCH := $(shell uname -m | sed -e 's/^x86_64$$/x86/' -e 's/^aarch64$$/arm64/')
+ARCH ?= $(HOST_ARCH)
 CLANG ?= clang
 BPFTOOL ?= bpftool
-CC ?= gcc
 PREFIX ?= /usr/local
+include scripts/cross.mk
+OUTPUT ?= .output
 
 ifeq ($(V),1)
 Q =
@@ -24,6 +27,10 @@ CFLAGS += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DNSGUARD_VERSION='"$(V
 ifeq ($(SANITIZE),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
+endif
+ifneq ($(CROSS),)
+override CFLAGS += $(CROSS_CFLAGS)
+override LDFLAGS += $(CROSS_LDFLAGS)
 endif
 LDLIBS := -lbpf -lelf -lz -ljansson -lyaml -levent_extra -levent_core
 
@@ -53,12 +60,17 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
 -include tests/fuzz/fuzz.mk
 -include deploy/static.mk
 -include bench/bench.mk
-.PHONY: all deps clean vmlinux test vmtest unit-bins unit-test integration-test run install asan soak
+.PHONY: all deps clean vmlinux test vmtest vmtest-arm64 unit-bins unit-test integration-test run install asan soak
 
+ifeq ($(CROSS),)
 all: deps nsguard nsguard-oci-hook nsguard-runc
+else
+# A cross build leaves its binaries in $(OUTPUT) only: ./nsguard stays the host's.
+all: deps $(addprefix $(OUTPUT)/,nsguard nsguard-oci-hook nsguard-runc)
+endif
 
-deps:
-	$(Q)scripts/deps.sh
+deps: $(CROSS_DEPS)
+	$(Q)scripts/deps.sh $(if $(CROSS),--cross)
 
 nsguard: $(OUTPUT)/nsguard
 	$(Q)cp $< $@
@@ -100,7 +112,7 @@ $(OUTPUT)/nsguard.skel.h: $(OUTPUT)/nsguard.bpf.o
 
 $(SKEL_OBJS): $(OUTPUT)/nsguard.skel.h
 
-$(OUTPUT)/user/%.o: user/%.c
+$(OUTPUT)/user/%.o: user/%.c | $(CROSS_DEPS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $(INCLUDES) -c $< -o $@
@@ -115,9 +127,10 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) | $(OUTPUT)/tests
 
 -include $(USER_OBJS:.o=.d) $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%.d,$(UNIT_SRCS))
 
-# Regenerate the committed vmlinux.h from the running kernel's BTF.
+# Regenerate the committed vmlinux.h: from the running kernel's BTF for the
+# host's architecture, from Debian's current kernel package for another.
 vmlinux:
-	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+	$(Q)scripts/kernel-btf.sh $(ARCH) vmlinux/$(ARCH)/vmlinux.h
 
 # Userspace under AddressSanitizer + UBSan, used by the tests.
 asan:
@@ -139,10 +152,18 @@ vmtest: all
 	$(Q)scripts/deps.sh --test
 	$(Q)tests/vm/run.sh
 
+# The arm64 VM suite: the static aarch64 build in Debian's arm64 kernel
+# under qemu-system-aarch64 (TCG), both tiers.
+vmtest-arm64:
+	$(Q)scripts/deps.sh --test
+	$(Q)$(MAKE) --no-print-directory static ARCH=arm64
+	$(Q)tests/vm/arm64/run.sh
+
 # Every suite (host ones with ASan/UBSan userspace), one closing line.
 test: deps
 	$(Q)scripts/deps.sh --test
 	$(Q)$(MAKE) --no-print-directory all unit-bins
+	$(Q)$(MAKE) --no-print-directory static ARCH=arm64
 	$(Q)tests/run.sh
 
 # The soak (docs/BENCHMARKS.md): SOAK_MINUTES of a busy node, then what

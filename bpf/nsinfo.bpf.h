@@ -19,6 +19,12 @@ struct ns_common___typed {
 	const struct proc_ns_operations___typed *ops;
 } __attribute__((preserve_access_index));
 
+/* From 6.18 ns_common carries it. A flavor of its own, so the object builds
+ * from either kernel's vmlinux.h (x86's is 6.18, arm64's is 6.1). */
+struct ns_common___ns_type {
+	__u32 ns_type;
+} __attribute__((preserve_access_index));
+
 /* The task's active PID namespace, as /proc/PID/ns/pid shows it. */
 static __always_inline struct pid_namespace *
 nsg_task_active_pid_ns(struct task_struct *task)
@@ -101,10 +107,11 @@ static __always_inline __u32 nsg_ns_mask_of_clone_flags(__u64 flags)
 /* Type (CLONE_NEW* value) of the namespace behind an nsfs inode. */
 static __always_inline __u32 nsg_ns_common_type(struct ns_common *ns)
 {
+	struct ns_common___ns_type *new = (void *)ns;
 	struct ns_common___typed *old = (void *)ns;
 
-	if (bpf_core_field_exists(ns->ns_type))
-		return BPF_CORE_READ(ns, ns_type);
+	if (bpf_core_field_exists(new->ns_type))
+		return BPF_CORE_READ(new, ns_type);
 	return BPF_CORE_READ(old, ops, type);
 }
 

@@ -17,7 +17,8 @@
 # Whatever this file defines, it must not become the default goal.
 nsg_static_saved_goal := $(.DEFAULT_GOAL)
 
-STATIC_OUTPUT ?= .output/static
+# A cross build is static already and lives there (scripts/cross.mk).
+STATIC_OUTPUT ?= $(if $(CROSS),$(OUTPUT),.output/static)
 # A group, so the order of LDLIBS (written for shared linking) cannot leave
 # an archive's symbol unresolved.
 STATIC_LDLIBS = -Wl,--start-group $(LDLIBS) -Wl,--end-group
@@ -26,7 +27,8 @@ STATIC_LDLIBS = -Wl,--start-group $(LDLIBS) -Wl,--end-group
 
 static: deps
 	$(Q)$(MAKE) --no-print-directory OUTPUT=$(STATIC_OUTPUT) SANITIZE= \
-		LDFLAGS=-static LDLIBS='$(STATIC_LDLIBS)' $(STATIC_OUTPUT)/nsguard
+		LDFLAGS=-static LDLIBS='$(STATIC_LDLIBS)' $(STATIC_OUTPUT)/nsguard \
+		$(STATIC_OUTPUT)/nsguard-oci-hook
 
 # The static binary, the manifests, the Dockerfile and the unit file.
 .PHONY: deploy-test

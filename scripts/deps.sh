@@ -12,17 +12,24 @@ BUILD_PKGS=(clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libjansson-dev l
 TEST_PKGS=(runc crun podman busybox-static jq util-linux iproute2 procps
 	qemu-system-x86 xz-utils python3-yaml valgrind strace systemd docker.io docker-compose
 	logrotate)
+# `make ARCH=arm64`: Debian's cross compiler (its arm64 libc included); the
+# arm64 libraries come from scripts/cross-sysroot.sh, not from the host.
+CROSS_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+# The arm64 VM suite: the same cross build, and qemu for aarch64 guests.
+TEST_PKGS+=("${CROSS_PKGS[@]}" qemu-system-arm)
 # `make bench`: the alternatives it compares against, and the chart.
 BENCH_PKGS=(bpftrace auditd gnuplot-nox)
 
-# --test: also what the tests need; --bench: that and the benchmark's.
+# --test: also what the tests need; --bench: that and the benchmark's;
+# --cross: the build's and the cross compiler.
 test=0
 want=("${BUILD_PKGS[@]}")
 case "${1:-}" in
 --test) test=1 ;;
 --bench) test=1 want+=("${BENCH_PKGS[@]}") ;;
+--cross) want+=("${CROSS_PKGS[@]}") ;;
 "") ;;
-*) echo "usage: $0 [--test|--bench]" >&2; exit 2 ;;
+*) echo "usage: $0 [--test|--bench|--cross]" >&2; exit 2 ;;
 esac
 [[ $test == 1 ]] && want+=("${TEST_PKGS[@]}")
 
