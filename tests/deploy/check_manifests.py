@@ -12,6 +12,7 @@ Prints one line per check and closes with "N passed, N failed" (then
 tests/lib/summary.sh).
 """
 import configparser
+import fnmatch
 import json
 import os
 import re
@@ -179,6 +180,66 @@ def check_scheduling(c, ds, spec):
     labels = (ds["spec"]["template"].get("metadata") or {}).get("labels") or {}
     c.check(sel and all(labels.get(k) == v for k, v in sel.items()),
             "DaemonSet: selector matches the template's labels")
+    check_architectures(c, spec)
+
+
+# The image is built for these (deploy/Dockerfile); nodes of each must run the
+# agent, and a node of another OS must not get it.
+NODE_PLATFORMS = (("linux", "amd64", True), ("linux", "arm64", True),
+                  ("windows", "amd64", False))
+
+
+def requirement_matches(req, values):
+    """One NodeSelectorRequirement against a node's labels (or fields)."""
+    key, op, want = req.get("key"), req.get("operator"), req.get("values") or []
+    have = values.get(key)
+    if op == "In":
+        return have is not None and have in want
+    if op == "NotIn":
+        return have is None or have not in want
+    if op == "Exists":
+        return have is not None
+    if op == "DoesNotExist":
+        return have is None
+    if op in ("Gt", "Lt") and have is not None and len(want) == 1:
+        try:
+            h, w = int(have), int(want[0])
+        except ValueError:
+            return False
+        return h > w if op == "Gt" else h < w
+    return False
+
+
+def node_matches(spec, labels, name):
+    """Whether the scheduler may place the pod on a node with these labels:
+    nodeSelector, then the required node affinity (terms ORed, each term's
+    requirements ANDed, an empty term matches nothing)."""
+    if any(labels.get(k) != v for k, v in (spec.get("nodeSelector") or {}).items()):
+        return False
+    required = (((spec.get("affinity") or {}).get("nodeAffinity") or {})
+                .get("requiredDuringSchedulingIgnoredDuringExecution"))
+    if required is None:
+        return True
+    fields = {"metadata.name": name}
+    for term in required.get("nodeSelectorTerms") or []:
+        exprs, fexprs = term.get("matchExpressions") or [], term.get("matchFields") or []
+        if (exprs or fexprs) and all(requirement_matches(r, labels) for r in exprs) and \
+                all(requirement_matches(r, fields) for r in fexprs):
+            return True
+    return False
+
+
+def check_architectures(c, spec):
+    for os_, arch, want in NODE_PLATFORMS:
+        name = f"node-{os_}-{arch}"
+        labels = {"kubernetes.io/os": os_, "kubernetes.io/arch": arch,
+                  "beta.kubernetes.io/os": os_, "beta.kubernetes.io/arch": arch,
+                  "kubernetes.io/hostname": name}
+        got = node_matches(spec, labels, name)
+        what = (f"DaemonSet schedules on {os_}/{arch} nodes" if want else
+                f"DaemonSet stays off {os_}/{arch} nodes")
+        c.check(got == want, what,
+                f"nodeSelector {spec.get('nodeSelector')}, affinity {spec.get('affinity')}")
 
 
 def arg_value(args, flag):
@@ -304,6 +365,53 @@ def check_dockerfile(c, path):
             "Dockerfile: a build stage runs `make static`")
     c.check(not any(w == "RUN" for w, _ in final),
             "Dockerfile: no RUN in the scratch stage (it has no shell)")
+    # BuildKit treats a predefined platform ARG given a default as a plain
+    # ARG: every platform would get the default (amd64) binary.
+    for w, a in ins:
+        for key, eq, _ in (t.partition("=") for t in shlex.split(a)) if w == "ARG" else ():
+            if key in PLATFORM_ARGS:
+                c.check(not eq, f"Dockerfile: ARG {key} has no default (BuildKit would give "
+                        "every platform that value)")
+
+
+# BuildKit's automatic platform ARGs.
+PLATFORM_ARGS = ("BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
+                 "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT")
+# What `make static` and `make static ARCH=arm64` read from the build
+# context, and host outputs that must never be copied in.
+CONTEXT_NEEDED = ("Makefile", "VERSION", "deploy/static.mk", "scripts/deps.sh",
+                  "scripts/cross.mk", "scripts/cross-sysroot.sh", "scripts/foreign-debs.sh",
+                  "vmlinux/x86/vmlinux.h", "vmlinux/arm64/vmlinux.h", "bpf/globals.bpf.c",
+                  "include/nsguard.h", "user/main.c", "user/hook/oci_hook.c")
+CONTEXT_UNWANTED = (".output/static/nsguard", ".output/static/arm64/nsguard",
+                    ".output/sysroot/arm64/.debs", "nsguard", "nsguard-oci-hook")
+
+
+def dockerignore_excludes(patterns, path):
+    """Docker's rule: the last pattern matching the path or one of its parent
+    directories decides; `!` re-includes."""
+    parts = path.split("/")
+    excluded = False
+    for pat in patterns:
+        neg = pat.startswith("!")
+        p = pat[1:] if neg else pat
+        p = os.path.normpath(p.strip("/"))
+        if any(fnmatch.fnmatchcase("/".join(parts[:i]), p) for i in range(1, len(parts) + 1)):
+            excluded = not neg
+    return excluded
+
+
+def check_dockerignore(c, path):
+    if not c.check(os.path.exists(path), f"{path} exists"):
+        return
+    with open(path) as f:
+        patterns = [ln.strip() for ln in f if ln.strip() and not ln.lstrip().startswith("#")]
+    left_out = [p for p in CONTEXT_NEEDED if dockerignore_excludes(patterns, p)]
+    c.check(not left_out, "Dockerfile.dockerignore keeps what `make static [ARCH=arm64]` reads",
+            f"left out: {left_out}")
+    let_in = [p for p in CONTEXT_UNWANTED if not dockerignore_excludes(patterns, p)]
+    c.check(not let_in, "Dockerfile.dockerignore keeps the host's build outputs out",
+            f"let in: {let_in}")
 
 
 def check_systemd(c, path, k8s_docs):
@@ -461,6 +569,7 @@ def main():
     c = Checker()
     docs = check_kubernetes(c, os.path.join(root, "deploy", "kubernetes"))
     check_dockerfile(c, os.path.join(root, "deploy", "Dockerfile"))
+    check_dockerignore(c, os.path.join(root, "deploy", "Dockerfile.dockerignore"))
     check_systemd(c, os.path.join(root, "deploy", "systemd", "nsguard.service"), docs)
     check_docker(c, root, os.path.join(root, "deploy", "systemd", "nsguard.service"))
     check_version(c, root, docs)
