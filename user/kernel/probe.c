@@ -89,17 +89,20 @@ static void read_lsm_list(struct nsg_probe *p)
 }
 
 /*
- * Loads `return 0` as a program of `type` on kernel function `func`.
- * Returns 0 or the errno of the failure.
+ * Loads `return 0` as a program of `type` on kernel function `func` and
+ * attaches it for a moment: loading alone proves too little. On arm64 before
+ * Linux 6.4 (no ftrace direct calls) both load and only the attach fails,
+ * with ENOTSUPP (524), so a load-only probe picked a tier that then could
+ * not start. Returns 0 or the errno of the failure.
  */
-static int trial_load(const struct btf *vmlinux, enum bpf_prog_type type,
-		      enum bpf_attach_type attach, const char *func)
+static int trial_attach(const struct btf *vmlinux, enum bpf_prog_type type,
+			enum bpf_attach_type attach, const char *func)
 {
 	struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	int id, fd;
+	int id, fd, link, rc = 0;
 
 	if (!vmlinux)
 		return ENOENT;
@@ -111,8 +114,14 @@ static int trial_load(const struct btf *vmlinux, enum bpf_prog_type type,
 	fd = bpf_prog_load(type, "nsg_probe", "GPL", insns, 2, &opts);
 	if (fd < 0)
 		return errno ? errno : EINVAL;
+	/* A program that allows everything, attached for microseconds. */
+	link = bpf_link_create(fd, 0, attach, NULL);
+	if (link < 0)
+		rc = errno ? errno : EINVAL;
+	else
+		close(link);
 	close(fd);
-	return 0;
+	return rc;
 }
 
 /* Arguments of a kernel function per its BTF; -1 when it has none. */
@@ -163,9 +172,9 @@ int nsg_probe_run(struct nsg_probe *p, char *err, size_t errlen)
 	read_lsm_list(p);
 	/* Parsed once for both trials: it is most of the probe's time (~45 ms). */
 	vmlinux = btf__load_vmlinux_btf();
-	p->lsm_load_errno = trial_load(vmlinux, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_capable");
+	p->lsm_load_errno = trial_attach(vmlinux, BPF_PROG_TYPE_LSM, BPF_LSM_MAC, "bpf_lsm_capable");
 	p->fentry_load_errno =
-		trial_load(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "ipcns_install");
+		trial_attach(vmlinux, BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY, "ipcns_install");
 	p->lsm_bpf_args = func_args(vmlinux, "bpf_lsm_bpf");
 	btf__free(vmlinux);
 	p->lsm_prog_loads = p->lsm_load_errno == 0;

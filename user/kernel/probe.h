@@ -15,10 +15,10 @@ struct nsg_probe {
 	bool btf;             /* /sys/kernel/btf/vmlinux */
 	bool ringbuf;         /* BPF_MAP_TYPE_RINGBUF loads */
 	bool lsm_bpf_active;  /* "bpf" in /sys/kernel/security/lsm */
-	bool lsm_prog_loads;  /* an lsm/ program passes load */
-	bool trampolines;     /* an fentry/ program passes load */
+	bool lsm_prog_loads;  /* an lsm/ program loads and attaches */
+	bool trampolines;     /* an fentry/ program loads and attaches */
 	char lsm_list[256];
-	int lsm_load_errno;     /* why the trial loads failed (0: they loaded) */
+	int lsm_load_errno;     /* why the trial load or attach failed (0: both worked) */
 	int fentry_load_errno;
 	int lsm_bpf_args;       /* arguments of the `bpf` LSM hook (4 from 6.14: `kernel`); -1 unknown */
 	const char *mounted[4]; /* filesystems this agent had to mount */

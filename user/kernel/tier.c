@@ -14,6 +14,15 @@ const char *nsg_tier_name(enum nsg_tier tier)
 	return "none";
 }
 
+/* strerror() has no text for the kernel-internal ENOTSUPP. */
+static const char *probe_error(int err)
+{
+	if (err == 524)
+		return "ENOTSUPP: this kernel cannot attach BPF trampolines to kernel functions "
+		       "(arm64 before Linux 6.4)";
+	return strerror(err);
+}
+
 /* Why the lsm tier cannot run here, or NULL when it can. */
 static const char *lsm_unavailable(const struct nsg_probe *p, char *buf, size_t len)
 {
@@ -21,10 +30,11 @@ static const char *lsm_unavailable(const struct nsg_probe *p, char *buf, size_t 
 		snprintf(buf, len, "BPF LSM is not active (\"bpf\" missing from lsm=%.100s; boot with lsm=...,bpf)",
 			 p->lsm_list[0] ? p->lsm_list : "?");
 	else if (!p->lsm_prog_loads)
-		snprintf(buf, len, "BPF LSM programs fail to load (%s)", strerror(p->lsm_load_errno));
+		snprintf(buf, len, "BPF LSM programs fail to load or attach (%s)",
+			 probe_error(p->lsm_load_errno));
 	else if (!p->trampolines)
-		snprintf(buf, len, "BPF trampolines (fentry) fail to load (%s)",
-			 strerror(p->fentry_load_errno));
+		snprintf(buf, len, "BPF trampolines (fentry) fail to load or attach (%s)",
+			 probe_error(p->fentry_load_errno));
 	else
 		return NULL;
 	return buf;
