@@ -32,6 +32,7 @@ debs=$("$HERE/foreign-debs.sh" "$ARCH" "$cache" "${PKGS[@]}") ||
 	die "cannot fetch the $ARCH packages (${PKGS[*]})"
 
 if [[ -f $DIR/.debs && $(cat "$DIR/.debs") == "$debs" ]]; then
+	touch "$DIR/.debs"    # make's stamp: up to date with its scripts
 	exit 0
 fi
 

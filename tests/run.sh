@@ -16,9 +16,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/tests/lib/summary.sh"
 
 # The suites that must report, by the name on their closing line.
-SUITES=(unit integration evasion docker soak metadata deploy vmaccel vm valgrind fuzz)
+SUITES=(unit integration evasion docker soak metadata deploy vmaccel vm vm-arm64 valgrind fuzz)
 # Variables that leave tests out: development only, refused under CI.
-PARTIAL_VARS=(NSG_TEST_ONLY FUZZ_TARGETS)
+PARTIAL_VARS=(NSG_TEST_ONLY FUZZ_TARGETS NSGUARD_VM_ARM64_BOOTS)
 
 for v in "${PARTIAL_VARS[@]}"; do
 	if [[ -n ${!v:-} ]] && ci_mode; then
@@ -55,6 +55,7 @@ run_suite metadata "$ROOT/tests/integration/metadata_selftest.sh"
 run_suite deploy "$ROOT/tests/deploy/run.sh"
 run_suite vmaccel "$ROOT/tests/vm/accel-test.sh"
 run_suite vm "$ROOT/tests/vm/run.sh"
+run_suite vm-arm64 "$ROOT/tests/vm/arm64/run.sh"
 run_suite valgrind valgrind_suite
 # A short libFuzzer pass over every target: any crash fails the run.
 run_suite fuzz make -C "$ROOT" --no-print-directory fuzz FUZZ_SECONDS="${NSG_FUZZ_SECONDS:-15}"

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# arm64 VM tests: boots of Debian's arm64 kernels under qemu-system-aarch64
+# (-M virt -cpu max, TCG), each running tests/vm/arm64/job.sh against the
+# static aarch64 agent and Debian's arm64 runc. The boots (NAME: kernel,
+# lsm=, the tier job.sh expects):
+#   lsm       bookworm-backports (6.12), lockdown,capability,bpf: tier lsm
+#   signal    bookworm stock (6.1), lockdown,capability: tier signal
+#   fallback  bookworm stock (6.1), lockdown,capability,bpf: tier signal with
+#             a reason; BPF LSM is active but arm64 6.1 cannot attach BPF
+#             trampolines (no ftrace direct calls before 6.4), so no lsm tier
+#             on Debian 12's own arm64 kernel (the agent's probe attaches a
+#             trial program to find that out); a few cases only, the tier
+#             choice is what this boot is for
+# Default: all three (about 5 minutes on 2 cores). Closes with
+# "vm-arm64: N passed, N failed".
+#
+# Environment: NSGUARD_ARM64_DIR (folder with the static aarch64 nsguard and
+# nsguard-oci-hook, used as they are; default: .output/static/arm64, which
+# `make static ARCH=arm64` builds or updates first), NSGUARD_VM_CACHE (default
+# /var/cache/nsguard-vm; this suite uses its arm64/ folder),
+# NSGUARD_VM_ARM64_TIMEOUT (guest job limit per boot, seconds, default 300),
+# NSGUARD_VM_ARM64_BOOTS (the boots to run, default "lsm signal fallback";
+# a subset is refused under CI, as NSG_TEST_ONLY is),
+# NSG_TEST_ONLY (a regex: only the matching cases run, the others count as
+# skipped), VM_ARM64_KEEP (a folder: console logs are kept there).
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+# shellcheck source=tests/lib/summary.sh
+source "$ROOT/tests/lib/summary.sh"
+BIN=${NSGUARD_ARM64_DIR:-$ROOT/.output/static/arm64}
+CACHE=${NSGUARD_VM_CACHE:-/var/cache/nsguard-vm}/arm64
+TIMEOUT=${NSGUARD_VM_ARM64_TIMEOUT:-300}
+BOOTS=${NSGUARD_VM_ARM64_BOOTS:-lsm signal fallback}
+RESULTS=$(mktemp -d /tmp/nsguard-vm-arm64.XXXXXX)
+trap 'rm -rf "$RESULTS"' EXIT
+
+bail() {
+	echo "vm-arm64: $*"
+	suite_summary vm-arm64 0 1 0
+	exit 1
+}
+
+command -v qemu-system-aarch64 >/dev/null || bail "qemu-system-aarch64 missing (qemu-system-arm)"
+command -v aarch64-linux-gnu-gcc >/dev/null || bail "aarch64-linux-gnu-gcc missing (gcc-aarch64-linux-gnu)"
+# make is incremental (under a second when nothing changed): called each
+# run, so neither missing nor stale binaries get tested.
+if [[ -z ${NSGUARD_ARM64_DIR:-} ]]; then
+	echo "vm-arm64: make static ARCH=arm64"
+	make -C "$ROOT" --no-print-directory static ARCH=arm64 >"$RESULTS/make.log" 2>&1 ||
+		{ tail -30 "$RESULTS/make.log"; bail "make static ARCH=arm64 failed"; }
+fi
+[[ -x $BIN/nsguard && -x $BIN/nsguard-oci-hook ]] || bail "no nsguard/nsguard-oci-hook in $BIN"
+
+# Everything the job needs, in the initramfs as /stage.
+STAGE=$RESULTS/stage
+stage() {
+	mkdir -p "$STAGE/tests/integration" "$STAGE/tests/lib" &&
+		cp "$BIN/nsguard" "$BIN/nsguard-oci-hook" "$STAGE/" &&
+		CC=aarch64-linux-gnu-gcc "$ROOT/tests/helpers/build.sh" "$RESULTS/helpers" &&
+		mkdir -p "$STAGE/helpers" && cp "$RESULTS/helpers/pidfd_setns" "$STAGE/helpers/" &&
+		cp "$ROOT/tests/lib/summary.sh" "$ROOT/tests/lib/containers.sh" \
+			"$ROOT/tests/lib/enforce_cases.sh" "$STAGE/tests/lib/" &&
+		cp "$ROOT/tests/integration/lib.sh" "$STAGE/tests/integration/" &&
+		cp "$HERE/job.sh" "$STAGE/job.sh"
+}
+stage || bail "cannot stage the job"
+INITRD=$("$HERE/mkrootfs.sh" "$CACHE" "$STAGE") || bail "cannot build the guest (mkrootfs.sh)"
+declare -A KERNEL=()
+for name in $BOOTS; do
+	case $name in
+	lsm) flavor=backports ;;
+	signal | fallback) flavor=stock ;;
+	*) bail "unknown boot $name in NSGUARD_VM_ARM64_BOOTS (lsm, signal, fallback)" ;;
+	esac
+	KERNEL[$name]=$("$HERE/fetch-kernel.sh" "$CACHE" "$flavor") ||
+		bail "cannot fetch the $flavor arm64 kernel"
+done
+
+passed=0 failed=0 skipped=0 total0=$SECONDS
+
+# NAME LSM_LIST: one boot; its summary line is added to the totals.
+boot() {
+	local name=$1 lsm=$2 rc=0 t0=$SECONDS summary kver
+	local re='^vm-arm64-[a-z]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+	local dir=$RESULTS/$name
+	mkdir -p "$dir"
+	kver=$(cat "$(dirname "${KERNEL[$name]}")/version")
+	"$HERE/boot.sh" --kernel "${KERNEL[$name]}" --lsm "$lsm" --timeout "$TIMEOUT" \
+		--name "$name" ${NSG_TEST_ONLY:+--only "$NSG_TEST_ONLY"} "$INITRD" "$dir" || rc=$?
+	sed 's/^/    /' "$dir/output.log" 2>/dev/null
+	echo "vm-arm64 boot $name ($kver, lsm=$lsm): exit $rc in $((SECONDS - t0)) s"
+	[[ -n ${VM_ARM64_KEEP:-} ]] && mkdir -p "$VM_ARM64_KEEP" &&
+		cp "$dir/console.log" "$VM_ARM64_KEEP/console-$name.log"
+	summary=$(grep -E "$re" "$dir/output.log" 2>/dev/null | tail -1)
+	if [[ ! $summary =~ $re ]]; then
+		echo "vm-arm64 boot $name (lsm=$lsm) ended without a summary (exit $rc); console tail:"
+		tail -40 "$dir/console.log" 2>/dev/null | sed 's/^/    /'
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + BASH_REMATCH[1]))
+	failed=$((failed + BASH_REMATCH[2]))
+	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
+	# A boot that exited non-zero with no failed case still failed.
+	[[ $rc -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]] && failed=$((failed + 1))
+}
+
+for name in $BOOTS; do
+	case $name in
+	lsm | fallback) boot "$name" lockdown,capability,bpf ;;
+	signal) boot "$name" lockdown,capability ;;
+	esac
+done
+echo "vm-arm64: boots ($BOOTS) in $((SECONDS - total0)) s"
+suite_summary vm-arm64 "$passed" "$failed" "$skipped"
