@@ -22,6 +22,8 @@ CONFIG_LABEL = {
     "auditd": "auditd",
     "vm-audit": "nsguard audit (VM, lsm tier)",
     "vm-enforce": "nsguard enforce (VM, lsm tier)",
+    "arm64-audit": "nsguard audit (arm64 VM, TCG)",
+    "arm64-enforce": "nsguard enforce (arm64 VM, TCG)",
 }
 WORKLOAD_LABEL = {
     "getppid": "getppid",
@@ -217,6 +219,23 @@ for cfg in ("audit", "enforce", "bpftrace", "auditd"):
     if after:
         s["peak_rss_kb_after_storm"] = max(after)
     footprint_summary[cfg] = s
+
+# The arm64 column (bench/arm64.sh): the static aarch64 agent in Debian's
+# arm64 kernel under qemu-system-aarch64. Sizes and instruction counts are the
+# same every start (the first is shown); times are emulated.
+footprint_arm64 = read_jsonl("footprint-arm64.jsonl")
+arm64_startup = {}
+for cfg in ("audit", "enforce"):
+    starts = [f for f in footprint_arm64 if f["config"] == f"arm64-{cfg}"]
+    if not starts:
+        continue
+    s = {"rss_kb_at_start": statistics.median(f["rss_kb"] for f in starts),
+         "start_to_ready_line_ms": summary([f["spawn_to_agent_start_ms"] for f in starts]),
+         "kernel": starts[0]["kernel"], "tier": starts[0]["tier"]}
+    s.update(prog_totals(starts[0]))
+    footprint_summary[f"arm64-{cfg}"] = s
+    arm64_startup[cfg] = {k: statistics.median(f["startup"][k] for f in starts)
+                          for k in ("probed_ms", "loaded_ms", "attached_ms")}
 
 # --- targets -------------------------------------------------------------------
 
@@ -513,7 +532,8 @@ if footprint_summary:
     w("")
     w("## Footprint")
     w("")
-    cols = [c for c in ("audit", "enforce", "bpftrace", "auditd") if c in footprint_summary]
+    cols = [c for c in ("audit", "enforce", "bpftrace", "auditd", "arm64-audit", "arm64-enforce")
+            if c in footprint_summary]
     w("| | " + " | ".join(CONFIG_LABEL[c] for c in cols) + " |")
     w("|---|" + "---|" * len(cols))
 
@@ -551,6 +571,19 @@ if footprint_summary:
           f"spawn → `agent_start` line in the file {q['agent_start_line_ms']:.0f} ms. The rows above "
           "are taken while a ticker creates an IPC namespace every millisecond (the attach probe), "
           "which slows BPF loading down.")
+    if arm64_startup:
+        k = footprint_summary.get("arm64-audit") or footprint_summary["arm64-enforce"]
+        w("")
+        w(f"arm64 columns: the static aarch64 build (`make static ARCH=arm64`) in Debian's arm64 kernel "
+          f"{k['kernel']} (tier `{k['tier']}`) under `qemu-system-aarch64 -M virt -cpu max`, **software "
+          "emulation (TCG)**. Program sizes and verified instructions are what an arm64 node loads "
+          "(the verifier and the JIT do not depend on the emulation), but they compare with the "
+          "host's columns only loosely: another kernel, another JIT, and on `lsm` another set of "
+          "programs (LSM hooks and trampolines, where this host runs tracepoints). The times are "
+          "emulated, not an arm64 node's. Start-up by the agent's own clock, median: " +
+          "; ".join(f"{cfg} probe {v['probed_ms']:.0f} ms, loaded and verified {v['loaded_ms']:.0f} ms, "
+                    f"attached {v['attached_ms']:.0f} ms" for cfg, v in arm64_startup.items()) +
+          " (`bench/arm64.sh`).")
     a = fp("audit")
     if a:
         w("")

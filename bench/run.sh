@@ -29,6 +29,8 @@
 #   BENCH_ROUNDS=N      host rounds (default 6, quick 3)
 #   BENCH_CONFIGS=LIST  subset of "baseline audit enforce bpftrace auditd"
 #   BENCH_VM=0          skip the VM part; BENCH_VM_ROUNDS=N (default 6, quick 2)
+#   BENCH_ARM64=0       skip the arm64 column (bench/arm64.sh); BENCH_ARM64_ROUNDS=N
+#                       agent starts per mode (default 3, quick 1)
 #   BENCH_MICRO=0       skip the micro-workloads
 #   BENCH_STORM=0       skip the storms; BENCH_STORM_CALLS=N calls per storm
 #                       (default 1000000, quick 300000); BENCH_STORM_OTHERS=N other
@@ -52,6 +54,7 @@ QUICK=${BENCH_QUICK:-0}
 if [[ $QUICK == 1 ]]; then
 	ROUNDS=${BENCH_ROUNDS:-3}
 	VM_ROUNDS=${BENCH_VM_ROUNDS:-2}
+	ARM64_ROUNDS=${BENCH_ARM64_ROUNDS:-1}
 	STORM_CALLS=${BENCH_STORM_CALLS:-300000}
 	STORM_OTHERS=${BENCH_STORM_OTHERS:-3}
 	QUOTE_CALLS=${BENCH_QUOTE_CALLS:-500000}
@@ -64,6 +67,7 @@ if [[ $QUICK == 1 ]]; then
 else
 	ROUNDS=${BENCH_ROUNDS:-6}
 	VM_ROUNDS=${BENCH_VM_ROUNDS:-6}
+	ARM64_ROUNDS=${BENCH_ARM64_ROUNDS:-3}
 	STORM_CALLS=${BENCH_STORM_CALLS:-1000000}
 	STORM_OTHERS=${BENCH_STORM_OTHERS:-5}
 	QUOTE_CALLS=${BENCH_QUOTE_CALLS:-2000000}
@@ -626,11 +630,15 @@ if [[ ${BENCH_VM:-1} == 1 ]]; then
 	run_vm
 	log "vm done after $((SECONDS - T_START)) s"
 fi
+if [[ ${BENCH_ARM64:-1} == 1 ]]; then
+	"$BENCH/arm64.sh" "$RAW" "$ARM64_ROUNDS" || note "arm64: bench/arm64.sh failed; the arm64 column may be incomplete"
+	log "arm64 done after $((SECONDS - T_START)) s"
+fi
 echo "$((SECONDS - T_START))" >"$RAW/duration_s"
 printf '%s\n' "quick=$QUICK" "clk_tck=$(getconf CLK_TCK)" "rounds=$ROUNDS" "vm_rounds=$VM_ROUNDS" "storm_calls=$STORM_CALLS" \
 	"storm_others=$STORM_OTHERS" "storm_workers=$STORM_WORKERS" "quote_calls=$QUOTE_CALLS" "vm_storm_calls=$VM_STORM_CALLS" \
 	"host_counts=$HOST_COUNTS" "container_counts=$CTR_COUNTS" "runc_count=$RUNC_COUNT" \
-	"vm_counts=$VM_COUNTS" >"$RAW/params.txt"
+	"vm_counts=$VM_COUNTS" "arm64_rounds=${ARM64_ROUNDS}" >"$RAW/params.txt"
 # The raw measurements go with the results: `bench/report.py bench/raw bench`
 # rebuilds the tables from them.
 mkdir -p "$OUT"
