@@ -59,6 +59,16 @@ class Checker:
             print(f"FAIL - {what}" + (f": {why}" if why else ""))
         return ok
 
+    def close(self):
+        """Prints the closing counts line; the exit status (a skip fails CI)."""
+        line = f"{self.passed} passed, {self.failed} failed"
+        if self.skipped:
+            line += f", {self.skipped} skipped"
+            if ci_mode():
+                print(f"{self.skipped} skipped, and CI is set: a skip fails CI")
+        print(line)
+        return 1 if self.failed or (self.skipped and ci_mode()) else 0
+
 
 def load_manifests(c, kdir):
     """Every document of every YAML file, as (file, doc)."""
@@ -574,13 +584,7 @@ def main():
     check_docker(c, root, os.path.join(root, "deploy", "systemd", "nsguard.service"))
     check_version(c, root, docs)
     check_logrotate(c, root, docs)
-    line = f"{c.passed} passed, {c.failed} failed"
-    if c.skipped:
-        line += f", {c.skipped} skipped"
-        if ci_mode():
-            print(f"{c.skipped} skipped, and CI is set: a skip fails CI")
-    print(line)
-    return 1 if c.failed or (c.skipped and ci_mode()) else 0
+    return c.close()
 
 
 if __name__ == "__main__":

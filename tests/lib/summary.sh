@@ -34,3 +34,19 @@ suite_summary() {
 	echo "$name: $(counts_line "$passed" "$failed" "$skipped")"
 	return $rc
 }
+
+# add_boot_counts PREFIX OUTPUT_LOG RC
+#   adds the closing line of one VM boot ("PREFIX-NAME: N passed, N failed",
+#   ", N skipped") found in OUTPUT_LOG to the caller's passed, failed and
+#   skipped; a boot that exited RC != 0 with no failed case counts one
+#   failure. Returns 1, adding nothing, when the boot printed no such line.
+add_boot_counts() {
+	local re="^$1-[a-z]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?\$" summary
+	summary=$(grep -E "$re" "$2" 2>/dev/null | tail -1)
+	[[ $summary =~ $re ]] || return 1
+	passed=$((passed + BASH_REMATCH[1]))
+	failed=$((failed + BASH_REMATCH[2]))
+	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
+	if [[ $3 -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]]; then failed=$((failed + 1)); fi
+	return 0
+}

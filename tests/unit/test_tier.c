@@ -26,107 +26,61 @@ static struct nsg_probe probe_with(bool bpf_active, int lsm_err, int fentry_err)
 	return p;
 }
 
-static struct nsg_tier_choice choose(enum nsg_enforcer enforcer, const struct nsg_probe *p, int *rc,
-				     char *err, size_t errlen)
-{
-	struct nsg_config cfg = { .enforcer = enforcer };
-	struct nsg_tier_choice out;
+/* One probe, one --enforcer, what must come of it. */
+struct tier_case {
+	const char *name;
+	enum nsg_enforcer enforcer;
+	bool bpf_active;
+	int lsm_err, fentry_err;
+	int want_rc;
+	enum nsg_tier want_tier;  /* when want_rc is 0 */
+	const char *want_text;    /* the reason (rc 0) or the error (rc -1) contains this */
+};
 
-	*rc = nsg_choose_tier(&cfg, p, &out, err, errlen);
-	return out;
-}
+static const struct tier_case cases[] = {
+	{ "both attach: lsm", NSG_ENFORCER_AUTO, true, 0, 0, 0, NSG_TIER_LSM,
+	  "best tier: BPF LSM and trampolines usable" },
+	/* Debian 12's arm64 6.1: signal, and the reason names the kernel's limit. */
+	{ "arm64 6.1: neither attaches", NSG_ENFORCER_AUTO, true, NSG_ENOTSUPP, NSG_ENOTSUPP, 0,
+	  NSG_TIER_SIGNAL,
+	  "lsm tier unavailable: BPF LSM programs fail to load or attach (ENOTSUPP: this kernel "
+	  "cannot attach BPF trampolines to kernel functions (arm64 before Linux 6.4))" },
+	{ "fentry alone fails", NSG_ENFORCER_AUTO, true, 0, NSG_ENOTSUPP, 0, NSG_TIER_SIGNAL,
+	  "BPF trampolines (fentry) fail to load or attach (ENOTSUPP" },
+	{ "no bpf in lsm=", NSG_ENFORCER_AUTO, false, 0, 0, 0, NSG_TIER_SIGNAL,
+	  "\"bpf\" missing from lsm=lockdown,capability" },
+	{ "other errnos by strerror", NSG_ENFORCER_AUTO, true, 1 /* EPERM */, 1, 0, NSG_TIER_SIGNAL,
+	  "(Operation not permitted)" },
+	/* Asked for explicitly, an unavailable lsm tier is an error, never a downgrade. */
+	{ "--enforcer lsm that cannot attach", NSG_ENFORCER_LSM, true, NSG_ENOTSUPP, NSG_ENOTSUPP, -1,
+	  0, "--enforcer lsm: unavailable on this kernel: BPF LSM programs fail to load or attach (ENOTSUPP" },
+};
 
-static void auto_takes_lsm_when_both_attach(void **state)
+static void test_tier_cases(void **state)
 {
-	struct nsg_probe p = probe_with(true, 0, 0);
-	char err[256] = "";
-	int rc;
-	struct nsg_tier_choice c = choose(NSG_ENFORCER_AUTO, &p, &rc, err, sizeof(err));
+	size_t i;
 
 	(void)state;
-	assert_int_equal(rc, 0);
-	assert_int_equal(c.tier, NSG_TIER_LSM);
-	assert_string_equal(c.reason, "best tier: BPF LSM and trampolines usable");
-}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct tier_case *tc = &cases[i];
+		struct nsg_probe p = probe_with(tc->bpf_active, tc->lsm_err, tc->fentry_err);
+		struct nsg_config cfg = { .enforcer = tc->enforcer };
+		struct nsg_tier_choice out;
+		char err[256] = "";
+		int rc = nsg_choose_tier(&cfg, &p, &out, err, sizeof(err));
 
-/* The arm64 6.1 case: signal, and the reason names the kernel's limit. */
-static void auto_falls_back_when_lsm_cannot_attach(void **state)
-{
-	struct nsg_probe p = probe_with(true, NSG_ENOTSUPP, NSG_ENOTSUPP);
-	char err[256] = "";
-	int rc;
-	struct nsg_tier_choice c = choose(NSG_ENFORCER_AUTO, &p, &rc, err, sizeof(err));
-
-	(void)state;
-	assert_int_equal(rc, 0);
-	assert_int_equal(c.tier, NSG_TIER_SIGNAL);
-	assert_string_equal(c.reason,
-			    "lsm tier unavailable: BPF LSM programs fail to load or attach (ENOTSUPP: "
-			    "this kernel cannot attach BPF trampolines to kernel functions (arm64 "
-			    "before Linux 6.4))");
-}
-
-static void auto_falls_back_when_only_fentry_fails(void **state)
-{
-	struct nsg_probe p = probe_with(true, 0, NSG_ENOTSUPP);
-	char err[256] = "";
-	int rc;
-	struct nsg_tier_choice c = choose(NSG_ENFORCER_AUTO, &p, &rc, err, sizeof(err));
-
-	(void)state;
-	assert_int_equal(rc, 0);
-	assert_int_equal(c.tier, NSG_TIER_SIGNAL);
-	assert_non_null(strstr(c.reason, "BPF trampolines (fentry) fail to load or attach (ENOTSUPP"));
-}
-
-static void auto_without_bpf_in_lsm_list(void **state)
-{
-	struct nsg_probe p = probe_with(false, 0, 0);
-	char err[256] = "";
-	int rc;
-	struct nsg_tier_choice c = choose(NSG_ENFORCER_AUTO, &p, &rc, err, sizeof(err));
-
-	(void)state;
-	assert_int_equal(rc, 0);
-	assert_int_equal(c.tier, NSG_TIER_SIGNAL);
-	assert_non_null(strstr(c.reason, "\"bpf\" missing from lsm=lockdown,capability"));
-}
-
-/* Asked for explicitly, an unavailable lsm tier is an error, never a downgrade. */
-static void explicit_lsm_that_cannot_attach_is_an_error(void **state)
-{
-	struct nsg_probe p = probe_with(true, NSG_ENOTSUPP, NSG_ENOTSUPP);
-	char err[256] = "";
-	int rc;
-
-	(void)state;
-	choose(NSG_ENFORCER_LSM, &p, &rc, err, sizeof(err));
-	assert_int_equal(rc, -1);
-	assert_non_null(strstr(err, "--enforcer lsm: unavailable on this kernel: BPF LSM programs "
-				    "fail to load or attach (ENOTSUPP"));
-}
-
-static void other_errors_keep_strerror(void **state)
-{
-	struct nsg_probe p = probe_with(true, 1 /* EPERM */, 1);
-	char err[256] = "";
-	int rc;
-	struct nsg_tier_choice c = choose(NSG_ENFORCER_AUTO, &p, &rc, err, sizeof(err));
-
-	(void)state;
-	assert_int_equal(c.tier, NSG_TIER_SIGNAL);
-	assert_non_null(strstr(c.reason, "(Operation not permitted)"));
+		print_message("case: %s\n", tc->name);
+		assert_int_equal(rc, tc->want_rc);
+		if (rc == 0)
+			assert_int_equal(out.tier, tc->want_tier);
+		assert_non_null(strstr(rc == 0 ? out.reason : err, tc->want_text));
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(auto_takes_lsm_when_both_attach),
-		cmocka_unit_test(auto_falls_back_when_lsm_cannot_attach),
-		cmocka_unit_test(auto_falls_back_when_only_fentry_fails),
-		cmocka_unit_test(auto_without_bpf_in_lsm_list),
-		cmocka_unit_test(explicit_lsm_that_cannot_attach_is_an_error),
-		cmocka_unit_test(other_errors_keep_strerror),
+		cmocka_unit_test(test_tier_cases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

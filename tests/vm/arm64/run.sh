@@ -82,8 +82,7 @@ passed=0 failed=0 skipped=0 total0=$SECONDS
 
 # NAME LSM_LIST: one boot; its summary line is added to the totals.
 boot() {
-	local name=$1 lsm=$2 rc=0 t0=$SECONDS summary kver
-	local re='^vm-arm64-[a-z]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+	local name=$1 lsm=$2 rc=0 t0=$SECONDS kver
 	local dir=$RESULTS/$name
 	mkdir -p "$dir"
 	kver=$(cat "$(dirname "${KERNEL[$name]}")/version")
@@ -93,18 +92,11 @@ boot() {
 	echo "vm-arm64 boot $name ($kver, lsm=$lsm): exit $rc in $((SECONDS - t0)) s"
 	[[ -n ${VM_ARM64_KEEP:-} ]] && mkdir -p "$VM_ARM64_KEEP" &&
 		cp "$dir/console.log" "$VM_ARM64_KEEP/console-$name.log"
-	summary=$(grep -E "$re" "$dir/output.log" 2>/dev/null | tail -1)
-	if [[ ! $summary =~ $re ]]; then
+	if ! add_boot_counts vm-arm64 "$dir/output.log" "$rc"; then
 		echo "vm-arm64 boot $name (lsm=$lsm) ended without a summary (exit $rc); console tail:"
 		tail -40 "$dir/console.log" 2>/dev/null | sed 's/^/    /'
 		failed=$((failed + 1))
-		return
 	fi
-	passed=$((passed + BASH_REMATCH[1]))
-	failed=$((failed + BASH_REMATCH[2]))
-	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
-	# A boot that exited non-zero with no failed case still failed.
-	[[ $rc -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]] && failed=$((failed + 1))
 }
 
 for name in $BOOTS; do
