@@ -31,25 +31,18 @@ passed=0 failed=0
 
 # NAME LSM_LIST: one boot; its summary line is added to the totals.
 boot() {
-	local name=$1 lsm=$2 rc=0 summary re='^vm-[a-z]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?$'
+	local name=$1 lsm=$2 rc=0
 	# Sized for TCG on a loaded 2-core host (a boot takes 12-19 minutes there;
 	# two boots at the limit still fit in the 90 minutes CI gives the whole run).
 	"$ROOT/tests/vm/run-vm.sh" --quiet --lsm "$lsm" --timeout 1800 --file "$STAGE" \
 		${NSG_TEST_ONLY:+--env "NSG_TEST_ONLY=$NSG_TEST_ONLY"} \
 		"$STAGE/tests/vm/enforce-job.sh" "$RESULTS/$name" || rc=$?
 	sed 's/^/    /' "$RESULTS/$name/output.log" 2>/dev/null
-	summary=$(grep -E "$re" "$RESULTS/$name/output.log" | tail -1)
-	if [[ ! $summary =~ $re ]]; then
+	if ! add_boot_counts vm "$RESULTS/$name/output.log" "$rc"; then
 		echo "vm boot $name (lsm=$lsm) ended without a summary (exit $rc)"
 		tail -40 "$RESULTS/$name/console.log" 2>/dev/null
 		failed=$((failed + 1))
-		return
 	fi
-	passed=$((passed + BASH_REMATCH[1]))
-	failed=$((failed + BASH_REMATCH[2]))
-	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
-	# A boot that exited non-zero with no failed case still failed.
-	[[ $rc -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]] && failed=$((failed + 1))
 }
 
 skipped=0
