@@ -15,14 +15,19 @@ hostPath is mounted as the manifest says. Anything in the pod spec this
 translation does not know is an error, not a silent difference.
 """
 import os
+import platform
+import socket
 import sys
 
 import yaml
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy"))
+from check_manifests import node_matches  # noqa: E402  the scheduler's rule, written once
+
 # Pod and container fields that change nothing docker could express here:
 # scheduling, probes (the test scrapes /metrics itself), ports (no network).
 IGNORED_POD = {"serviceAccountName", "automountServiceAccountToken", "enableServiceLinks",
-               "priorityClassName", "tolerations", "nodeSelector",
+               "priorityClassName", "tolerations", "nodeSelector", "affinity",
                "terminationGracePeriodSeconds", "containers", "volumes", "hostPID", "hostIPC",
                "hostNetwork"}
 IGNORED_CONTAINER = {"name", "image", "imagePullPolicy", "ports", "livenessProbe",
@@ -117,6 +122,27 @@ def volume_args(pod, ctr, configmaps, workdir, remap):
     return out
 
 
+# This node's well-known labels, as kubelet sets them.
+NODE_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+def check_schedulable_here(pod):
+    """nodeSelector and affinity are not docker flags, but the pod must be
+    one the scheduler would place on this node; other affinity kinds are not
+    translated."""
+    affinity = pod.get("affinity") or {}
+    other = set(affinity) - {"nodeAffinity"}
+    other |= {f"nodeAffinity.{k}" for k in affinity.get("nodeAffinity") or {}
+              if k != "requiredDuringSchedulingIgnoredDuringExecution"}
+    if other:
+        fail(f"affinity not translated: {sorted(other)}")
+    name = socket.gethostname()
+    labels = {"kubernetes.io/os": "linux", "kubernetes.io/hostname": name,
+              "kubernetes.io/arch": NODE_ARCH.get(platform.machine(), platform.machine())}
+    if not node_matches(pod, labels, name):
+        fail(f"the pod would not be scheduled on this node ({labels})")
+
+
 def main():
     if len(sys.argv) < 3:
         fail("usage: daemonset_args.py REPO_ROOT WORKDIR [HOST=LOCAL ...]")
@@ -137,6 +163,7 @@ def main():
         fail(f"pod fields not translated: {sorted(unknown)}")
     if len(pod["containers"]) != 1:
         fail("one container expected")
+    check_schedulable_here(pod)
     ctr = pod["containers"][0]
     unknown = set(ctr) - IGNORED_CONTAINER
     if unknown:
