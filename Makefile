@@ -130,7 +130,7 @@ $(OUTPUT)/tests/test_%: tests/unit/test_%.c $(LIB) | $(OUTPUT)/tests
 # Regenerate the committed vmlinux.h: from the running kernel's BTF for the
 # host's architecture, from Debian's current kernel package for another.
 vmlinux:
-	$(Q)scripts/kernel-btf.sh $(ARCH) vmlinux/$(ARCH)/vmlinux.h
+	$(Q)scripts/kernel-btf.sh vmlinux/$(ARCH)/vmlinux.h $(if $(CROSS),$(ARCH))
 
 # Userspace under AddressSanitizer + UBSan, used by the tests.
 asan:

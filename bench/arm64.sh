@@ -44,8 +44,8 @@ find "$WORK/debs" -name '*.so*' -exec cp -P {} "$STAGE/bpftool/lib/" \;
 
 INITRD=$("$VMDIR/mkrootfs.sh" "$CACHE" "$STAGE") || die "mkrootfs.sh failed"
 # The test suite's lsm boot: bookworm-backports' arm64 kernel, the Debian
-# kernel on which arm64 has the lsm tier (tests/vm/arm64/fetch-kernel.sh).
-KERNEL=$("$VMDIR/fetch-kernel.sh" "$CACHE" backports) || die "cannot fetch the arm64 kernel"
+# kernel on which arm64 has the lsm tier (scripts/arm64-kernel.sh).
+KERNEL=$("$ROOT/scripts/arm64-kernel.sh" "$CACHE" backports) || die "cannot fetch the arm64 kernel"
 rc=0
 "$VMDIR/boot.sh" --kernel "$KERNEL" --lsm lockdown,capability,bpf \
 	--timeout $((600 + ROUNDS * 240)) --name bench "$INITRD" "$WORK/result" || rc=$?

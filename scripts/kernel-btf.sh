@@ -1,42 +1,24 @@
 #!/usr/bin/env bash
-# kernel-btf.sh ARCH OUT_H
+# kernel-btf.sh OUT_H [arm64]
 #
-# Writes vmlinux.h (bpftool's C dump of a kernel's BTF) for ARCH to OUT_H.
-# For the host's architecture: the running kernel's /sys/kernel/btf/vmlinux.
-# For another (arm64 on an x86_64 host): Debian's current stock kernel for
-# ARCH, whose package is fetched with an apt state of its own
-# (foreign-debs.sh). An arm64 kernel package ships an uncompressed `Image`
-# with no ELF sections, so the BTF blob is found by its header: magic
-# 0xeB9F, version 1, a 24-byte header, then types and strings; bpftool
-# checks the carved blob when it dumps it.
+# Writes vmlinux.h (bpftool's C dump of a kernel's BTF) to OUT_H. Without an
+# architecture: the running kernel's /sys/kernel/btf/vmlinux (`make
+# vmlinux`). With arm64 (`make vmlinux ARCH=arm64` on another host): Debian's
+# current stock arm64 kernel, the one scripts/arm64-kernel.sh fetches for
+# the arm64 VM. Its package ships an uncompressed `Image` with no ELF
+# sections, so the BTF blob is found by its header: magic 0xeB9F, version 1,
+# a 24-byte header, then types and strings; bpftool checks the carved blob
+# when it dumps it.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log() { echo "kernel-btf: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-[[ $# -eq 2 ]] || { echo "usage: $0 ARCH OUT_H" >&2; exit 2; }
-ARCH=$1 OUT=$2
+[[ $# -ge 1 && $# -le 2 ]] || { echo "usage: $0 OUT_H [arm64]" >&2; exit 2; }
+OUT=$1 ARCH=${2:-}
+[[ -z $ARCH || $ARCH == arm64 ]] || die "no kernel package known for ARCH=$ARCH (arm64)"
 BPFTOOL=${BPFTOOL:-bpftool}
-
-host_arch() {
-	case $(uname -m) in
-	x86_64) echo x86 ;;
-	aarch64) echo arm64 ;;
-	*) uname -m ;;
-	esac
-}
-
-# Debian's kernel package for ARCH, resolved now (the ABI number moves with
-# point releases).
-kernel_deb() {
-	local cache=$1 pkg
-	pkg=$("$HERE/foreign-debs.sh" "$ARCH" "$cache" --apt-cache depends "linux-image-$ARCH" |
-		awk '/Depends: linux-image-[0-9]/{print $2; exit}')
-	[[ -n $pkg ]] || die "cannot resolve linux-image-$ARCH's kernel package"
-	log "$pkg"
-	"$HERE/foreign-debs.sh" "$ARCH" "$cache" "$pkg"
-}
 
 # IMAGE BLOB: copies the one BTF blob inside IMAGE to BLOB.
 carve_btf() {
@@ -62,15 +44,15 @@ main() {
 	local src
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	if [[ $ARCH == "$(host_arch)" ]]; then
+	if [[ -z $ARCH ]]; then
 		src=/sys/kernel/btf/vmlinux
 		[[ -r $src ]] || die "$src missing: this kernel has no BTF"
 	else
-		local deb
-		deb=$(kernel_deb "${NSGUARD_DEB_CACHE:-/var/cache/nsguard-debs}/$ARCH")
-		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './boot/vmlinuz-*' ||
-			die "no kernel image in $deb"
-		carve_btf "$tmp"/boot/vmlinuz-* "$tmp/btf"
+		local image
+		image=$("$HERE/arm64-kernel.sh" "${NSGUARD_VM_CACHE:-/var/cache/nsguard-vm}/arm64" stock) ||
+			die "cannot fetch Debian's arm64 kernel"
+		log "$(cat "$(dirname "$image")/version")"
+		carve_btf "$image" "$tmp/btf"
 		src=$tmp/btf
 	fi
 	# Into a temporary file first: a failed dump never replaces a good header.

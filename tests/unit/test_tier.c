@@ -8,9 +8,6 @@
 #include <cmocka.h>
 #include "kernel/tier.h"
 
-/* Debian 12's arm64 6.1 with bpf in lsm=: both trial programs load, neither attaches. */
-#define NSG_ENOTSUPP 524
-
 static struct nsg_probe probe_with(bool bpf_active, int lsm_err, int fentry_err)
 {
 	struct nsg_probe p;

@@ -10,6 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The kernel's ENOTSUPP, which userspace's errno.h does not name: the
+ * trial attach's failure on arm64 before Linux 6.4. */
+#define NSG_ENOTSUPP 524
+
 struct nsg_probe {
 	char kernel_release[128];
 	bool btf;             /* /sys/kernel/btf/vmlinux */

@@ -17,7 +17,7 @@ const char *nsg_tier_name(enum nsg_tier tier)
 /* strerror() has no text for the kernel-internal ENOTSUPP. */
 static const char *probe_error(int err)
 {
-	if (err == 524)
+	if (err == NSG_ENOTSUPP)
 		return "ENOTSUPP: this kernel cannot attach BPF trampolines to kernel functions "
 		       "(arm64 before Linux 6.4)";
 	return strerror(err);

@@ -2,7 +2,7 @@
 # shellcheck disable=SC2317  # cleanup is called through trap
 # boot.sh [options] INITRD RESULT_DIR
 #
-# Boots Debian's arm64 kernel (--kernel; fetch-kernel.sh extracts it)
+# Boots Debian's arm64 kernel (--kernel; scripts/arm64-kernel.sh extracts it)
 # under qemu-system-aarch64 -M virt -cpu max with TCG, the initramfs INITRD
 # as the whole root; its /init (guest-init.sh) runs /stage/job.sh. Exits with
 # the job's exit code; 124 = timeout (guest or host side), 125 = harness/VM
@@ -58,7 +58,7 @@ done
 [[ $# -eq 2 ]] || usage
 INITRD=$1 RESULT=$2
 [[ -f $INITRD ]] || die "initramfs $INITRD not found"
-[[ -f $KERNEL ]] || die "no kernel $KERNEL (fetch-kernel.sh)"
+[[ -f $KERNEL ]] || die "no kernel $KERNEL (scripts/arm64-kernel.sh)"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "--timeout wants seconds"
 [[ $ONLY != *[[:space:]]* ]] || die "--only cannot hold spaces (kernel command line)"
 [[ $NAME =~ ^[a-z]+$ ]] || die "--name wants lowercase letters"

@@ -149,9 +149,7 @@ t_setns_private_container_fd() {
 	b=$CTR_WORKDIR/bundles/$id
 	_ctr_make_bundle runc "$id" "$(kube_cg "$id")" caps -- \
 		nsenter --ipc=/proc/self/fd/3 echo escaped || return 1
-	RUN_RC=0
-	RUN_OUT=$(runc run --preserve-fds 1 --bundle "$b" "$id" </dev/null 2>&1 \
-		3<"/proc/$HOST_HELPER/ns/ipc") || RUN_RC=$?
+	run_capture runc run --preserve-fds 1 --bundle "$b" "$id" </dev/null 3<"/proc/$HOST_HELPER/ns/ipc"
 	ctr_rm runc "$id"
 	[[ $RUN_OUT != *escaped* ]] || { log "entrypoint ran on: $RUN_OUT"; return 1; }
 	expect_stopped "setns through a passed nsfs fd" || return 1

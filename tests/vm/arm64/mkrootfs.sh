@@ -11,7 +11,7 @@
 # when its .debs change, the cpio rebuilt only when any input (the staged
 # agent included) changes. Offline, what is cached is used
 # (scripts/foreign-debs.sh falls back to its cache). The kernel:
-# fetch-kernel.sh.
+# scripts/arm64-kernel.sh.
 # Inside the guest no package manager runs: .debs are only unpacked here.
 set -euo pipefail
 

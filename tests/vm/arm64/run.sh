@@ -74,7 +74,7 @@ for name in $BOOTS; do
 	signal | fallback) flavor=stock ;;
 	*) bail "unknown boot $name in NSGUARD_VM_ARM64_BOOTS (lsm, signal, fallback)" ;;
 	esac
-	KERNEL[$name]=$("$HERE/fetch-kernel.sh" "$CACHE" "$flavor") ||
+	KERNEL[$name]=$("$ROOT/scripts/arm64-kernel.sh" "$CACHE" "$flavor") ||
 		bail "cannot fetch the $flavor arm64 kernel"
 done
 

@@ -1,7 +1,8 @@
 #!/bin/bash
-# fetch-kernel.sh CACHE_DIR [stock|backports]
+# arm64-kernel.sh CACHE_DIR [stock|backports]
 #
-# Debian's arm64 kernel for the arm64 test VM, from Debian's mirror:
+# Debian's arm64 kernel, from Debian's mirror: for the arm64 test VM
+# (tests/vm/arm64) and for vmlinux/arm64/vmlinux.h (kernel-btf.sh, stock):
 #   stock      linux-image-arm64 of bookworm (6.1): the kernel Debian 12
 #              nodes run. Its arm64 BPF trampolines cannot attach to kernel
 #              functions (no ftrace direct calls before 6.4), so it has no
@@ -14,10 +15,9 @@
 # resolved (offline), an already extracted kernel is kept.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-FDEBS=$ROOT/scripts/foreign-debs.sh
+FDEBS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/foreign-debs.sh
 
-log() { echo "arm64-fetch-kernel: $*" >&2; }
+log() { echo "arm64-kernel: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 [[ $# -ge 1 && $# -le 2 ]] || { echo "usage: $0 CACHE_DIR [stock|backports]" >&2; exit 2; }
