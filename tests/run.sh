@@ -89,10 +89,28 @@ tally() {
 	fi
 }
 
+# A failing test's own line, in any suite's format (cmocka, the shell
+# suites' "[ FAIL ] name" and "failed: name", FAIL lines, a VM boot that
+# never reported).
+FAILURE_RE='^ *(\[ *FAIL(ED)? *\]|FAIL\b|failed: |not ok\b|.*ended without a summary|.*(host|guest) timeout)'
+
+# NAME: the suite's closing line, and, when it did not pass, the lines that
+# name what failed, so that the end of the log says where to look.
+recap() {
+	local name=$1 line
+	# shellcheck disable=SC2059  # the format is ours
+	line=$(grep -E "$(printf "$summary_re" "$name")" "$LOGS/$name.log" 2>/dev/null | tail -1)
+	echo "  ${line:-$name: no closing line} (exit ${RC[$name]:-none})"
+	[[ ${RC[$name]:-1} -eq 0 ]] && return
+	grep -E "$FAILURE_RE" "$LOGS/$name.log" 2>/dev/null | head -15 | sed 's/^ */    /'
+}
+
 for name in "${SUITES[@]}"; do
 	tally "$name"
 	[[ ${RC[$name]:-1} -eq 0 ]] || status=1
 done
+echo "suites:"
+for name in "${SUITES[@]}"; do recap "$name"; done
 # A suite run here but not in SUITES would go unchecked.
 for name in "${!RC[@]}"; do
 	[[ " ${SUITES[*]} " == *" $name "* ]] || { echo "suite $name: not in SUITES"; status=1; }

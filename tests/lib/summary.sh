@@ -12,6 +12,9 @@
 #                                 prints "NAME: <counts_line>" as the last
 #                                 line; fails when any failed, or when any
 #                                 were skipped under CI
+#   add_boot_counts PREFIX LOG RC / add_unfinished_boot PREFIX NAME LOG RC
+#                                 a VM boot's counts, with or without its
+#                                 closing line (below)
 
 ci_mode() {
 	local ci=${CI:-}
@@ -49,4 +52,22 @@ add_boot_counts() {
 	skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
 	if [[ $3 -ne 0 && ${BASH_REMATCH[2]} -eq 0 ]]; then failed=$((failed + 1)); fi
 	return 0
+}
+
+# add_unfinished_boot PREFIX NAME OUTPUT_LOG RC
+#   for a boot that printed no closing line (a timeout, a guest that died):
+#   adds the cases it finished ("[ PASS ]", "[ FAIL ]" lines) to the caller's
+#   passed and failed, one failure for the boot itself, and says which case
+#   was running when it stopped, so a hang is named rather than only counted.
+add_unfinished_boot() {
+	local prefix=$1 name=$2 log=$3 rc=$4 p f running
+	p=$(grep -cE '^ *\[ PASS \] ' "$log" 2>/dev/null) || p=0
+	f=$(grep -cE '^ *\[ FAIL \] ' "$log" 2>/dev/null) || f=0
+	running=$(awk '/^ *\[ RUN  \] / { sub(/^ *\[ RUN  \] /, ""); r = $0 }
+		/^ *\[ (PASS|FAIL|SKIP) \] / { r = "" }
+		END { print r }' "$log" 2>/dev/null)
+	passed=$((passed + p))
+	failed=$((failed + f + 1))
+	echo "$prefix boot $name ended without a summary (exit $rc) after $p passed, $f failed;" \
+		"running: ${running:-no case}"
 }

@@ -39,9 +39,9 @@ boot() {
 		"$STAGE/tests/vm/enforce-job.sh" "$RESULTS/$name" || rc=$?
 	sed 's/^/    /' "$RESULTS/$name/output.log" 2>/dev/null
 	if ! add_boot_counts vm "$RESULTS/$name/output.log" "$rc"; then
-		echo "vm boot $name (lsm=$lsm) ended without a summary (exit $rc)"
+		echo "vm boot $name: console tail:"
 		tail -40 "$RESULTS/$name/console.log" 2>/dev/null
-		failed=$((failed + 1))
+		add_unfinished_boot vm "$name (lsm=$lsm)" "$RESULTS/$name/output.log" "$rc"
 	fi
 }
 

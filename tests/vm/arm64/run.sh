@@ -93,9 +93,9 @@ boot() {
 	[[ -n ${VM_ARM64_KEEP:-} ]] && mkdir -p "$VM_ARM64_KEEP" &&
 		cp "$dir/console.log" "$VM_ARM64_KEEP/console-$name.log"
 	if ! add_boot_counts vm-arm64 "$dir/output.log" "$rc"; then
-		echo "vm-arm64 boot $name (lsm=$lsm) ended without a summary (exit $rc); console tail:"
+		echo "vm-arm64 boot $name: console tail:"
 		tail -40 "$dir/console.log" 2>/dev/null | sed 's/^/    /'
-		failed=$((failed + 1))
+		add_unfinished_boot vm-arm64 "$name (lsm=$lsm)" "$dir/output.log" "$rc"
 	fi
 }
 
