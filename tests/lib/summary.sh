@@ -54,13 +54,14 @@ add_boot_counts() {
 	return 0
 }
 
-# add_unfinished_boot PREFIX NAME OUTPUT_LOG RC
+# add_unfinished_boot PREFIX NAME OUTPUT_LOG RC [WHY]
 #   for a boot that printed no closing line (a timeout, a guest that died):
 #   adds the cases it finished ("[ PASS ]", "[ FAIL ]" lines) to the caller's
 #   passed and failed, one failure for the boot itself, and says which case
-#   was running when it stopped, so a hang is named rather than only counted.
+#   was running when it stopped (and WHY, when the caller knows, such as the
+#   guest kernel's oops), so a hang is named rather than only counted.
 add_unfinished_boot() {
-	local prefix=$1 name=$2 log=$3 rc=$4 p f running
+	local prefix=$1 name=$2 log=$3 rc=$4 why=${5:-} p f running
 	p=$(grep -cE '^ *\[ PASS \] ' "$log" 2>/dev/null) || p=0
 	f=$(grep -cE '^ *\[ FAIL \] ' "$log" 2>/dev/null) || f=0
 	running=$(awk '/^ *\[ RUN  \] / { sub(/^ *\[ RUN  \] /, ""); r = $0 }
@@ -69,5 +70,5 @@ add_unfinished_boot() {
 	passed=$((passed + p))
 	failed=$((failed + f + 1))
 	echo "$prefix boot $name ended without a summary (exit $rc) after $p passed, $f failed;" \
-		"running: ${running:-no case}"
+		"running: ${running:-no case}${why:+; $why}"
 }

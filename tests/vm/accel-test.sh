@@ -166,6 +166,20 @@ t_bad_value() {
 	expect_refused bad-value 'NSGUARD_VM_ACCEL=fast is not one of auto, kvm, tcg'
 }
 
+# Not the accelerator, but the same harness: a guest kernel that panics ends
+# the boot at once (panic=-1, -no-reboot: exit 125, not the timeout's 124),
+# and the failure names the kernel's own message (tests/vm/guest-kernel.sh).
+t_guest_crash_named() {
+	local line
+	printf 'echo c >/proc/sysrq-trigger\nsleep 60\n' >"$T/crash-job.sh"
+	RC=0
+	NSGUARD_VM_ACCEL=tcg "$ROOT/tests/vm/run-vm.sh" --quiet --timeout 60 "$T/crash-job.sh" \
+		"$T/crash" >"$T/crash.out" 2>"$T/crash.err" || RC=$?
+	line=$(grep '^vm: guest kernel failed: ' "$T/crash.err")
+	[[ $RC -eq 125 && $line == "vm: guest kernel failed: Kernel panic - not syncing: sysrq triggered crash" ]] ||
+		{ log "exit $RC (want 125), crash line: '$line'"; sed 's/^/    /' "$T/crash.err" >&2; return 1; }
+}
+
 check "vmaccel: no KVM device -> tcg, no probe" t_device_missing
 check "vmaccel: unopenable KVM device (ro,nodev bind, private mount ns) -> tcg, no probe" t_device_readonly
 check "vmaccel: KVM aborts (MSR 0x10a) -> tcg, reason named" t_kvm_aborts
@@ -177,4 +191,5 @@ check "vmaccel: forced kvm where it works" t_forced_kvm
 check "vmaccel: forced kvm where it aborts -> error naming why" t_forced_kvm_aborts
 check "vmaccel: forced kvm without a device -> error naming it" t_forced_kvm_missing
 check "vmaccel: unknown NSGUARD_VM_ACCEL -> error" t_bad_value
+check "vm harness: a guest kernel crash ends the boot at once and is named" t_guest_crash_named
 finish_suite vmaccel

@@ -39,6 +39,8 @@ QBOOT=/usr/share/qemu/qboot.rom
 BOOT_MARGIN=${NSGUARD_VM_BOOT_MARGIN:-120}
 # shellcheck source=tests/vm/accel.sh
 source "$HERE/accel.sh"
+# shellcheck source=tests/vm/guest-kernel.sh
+source "$HERE/guest-kernel.sh"
 
 LSM=lockdown,capability,bpf
 TIMEOUT=300
@@ -132,7 +134,7 @@ boot() {
         "$VM_QEMU" $(machine_args) -pidfile "$WORK/qemu.pid" \
         -m 2048 -smp 2 -nographic -no-reboot -nic none \
         -kernel "$(kernel_image)" -initrd "$CACHE/initramfs.gz" \
-        -append "console=ttyS0 quiet lsm=$LSM panic=-1 $APPEND" \
+        -append "console=ttyS0 quiet lsm=$LSM panic=-1 $GUEST_KERNEL_ARGS $APPEND" \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
         -virtfs "local,path=$WORK,mount_tag=work,security_model=none" \
@@ -196,6 +198,9 @@ main() {
     wait $! || qs=$?
     t1=$(date +%s.%N)
     rc=$(decode_status "$qs")
+    local crash
+    crash=$(guest_kernel_crash "$WORK/console.log")
+    [[ -z $crash ]] || log "guest kernel failed: $crash"
     collect "$rc"
     if [[ $QUIET == 1 && $rc != 0 ]]; then tail -n 40 "$WORK/console.log" >&2; fi
     printf 'vm: job exit %s in %.1f s, lsm=%s, accel=%s\n' "$rc" \

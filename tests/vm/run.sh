@@ -7,6 +7,8 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/lib/summary.sh
 source "$ROOT/tests/lib/summary.sh"
+# shellcheck source=tests/vm/guest-kernel.sh
+source "$ROOT/tests/vm/guest-kernel.sh"
 NSGUARD=${NSGUARD:-$ROOT/.output/nsguard}
 RESULTS=$(mktemp -d /tmp/nsguard-vmtest.XXXXXX)
 trap 'rm -rf "$RESULTS"' EXIT
@@ -41,7 +43,8 @@ boot() {
 	if ! add_boot_counts vm "$RESULTS/$name/output.log" "$rc"; then
 		echo "vm boot $name: console tail:"
 		tail -40 "$RESULTS/$name/console.log" 2>/dev/null
-		add_unfinished_boot vm "$name (lsm=$lsm)" "$RESULTS/$name/output.log" "$rc"
+		add_unfinished_boot vm "$name (lsm=$lsm)" "$RESULTS/$name/output.log" "$rc" \
+			"$(guest_kernel_crash "$RESULTS/$name/console.log" | sed 's/^/guest kernel: /')"
 	fi
 }
 

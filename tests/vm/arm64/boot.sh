@@ -28,6 +28,9 @@
 # word-split; for debugging).
 set -euo pipefail
 
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/vm/guest-kernel.sh
+source "$HERE/../guest-kernel.sh"
 CACHE=${NSGUARD_VM_CACHE:-/var/cache/nsguard-vm}/arm64
 BOOT_MARGIN=${NSGUARD_VM_BOOT_MARGIN:-180}
 LSM=lockdown,capability,bpf
@@ -95,7 +98,7 @@ run_qemu() {
 		qemu-system-aarch64 -M virt -cpu "$(cpu_model)" -accel tcg,thread=multi \
 		-smp 2 -m 1536 -nographic -no-reboot -nic none -pidfile "$RESULT/qemu.pid" \
 		-kernel "$KERNEL" -initrd "$INITRD" \
-		-append "console=ttyAMA0 quiet lsm=$LSM panic=-1 nsguard.timeout=$TIMEOUT nsguard.boot=$NAME${ONLY:+ nsguard.only=$ONLY}" \
+		-append "console=ttyAMA0 quiet lsm=$LSM panic=-1 $GUEST_KERNEL_ARGS nsguard.timeout=$TIMEOUT nsguard.boot=$NAME${ONLY:+ nsguard.only=$ONLY}" \
 		${NSGUARD_VM_QEMU_ARGS:-} </dev/null 2>&1 |
 		sed -u 's/\r$//; s/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$CONSOLE" >"$sink"
 	return "${PIPESTATUS[0]}"
@@ -122,6 +125,8 @@ else
 	log "guest reported no exit code (qemu status $qs); see $CONSOLE"
 	rc=125
 fi
+crash=$(guest_kernel_crash "$CONSOLE")
+[[ -z $crash ]] || log "guest kernel failed: $crash"
 echo "$rc" >"$RESULT/exit_code"
 printf 'vm-arm64: job exit %s in %.1f s, kernel %s, lsm=%s\n' "$rc" \
 	"$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b - a}')" \

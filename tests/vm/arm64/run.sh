@@ -29,6 +29,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 # shellcheck source=tests/lib/summary.sh
 source "$ROOT/tests/lib/summary.sh"
+# shellcheck source=tests/vm/guest-kernel.sh
+source "$ROOT/tests/vm/guest-kernel.sh"
 BIN=${NSGUARD_ARM64_DIR:-$ROOT/.output/static/arm64}
 CACHE=${NSGUARD_VM_CACHE:-/var/cache/nsguard-vm}/arm64
 TIMEOUT=${NSGUARD_VM_ARM64_TIMEOUT:-300}
@@ -95,7 +97,8 @@ boot() {
 	if ! add_boot_counts vm-arm64 "$dir/output.log" "$rc"; then
 		echo "vm-arm64 boot $name: console tail:"
 		tail -40 "$dir/console.log" 2>/dev/null | sed 's/^/    /'
-		add_unfinished_boot vm-arm64 "$name (lsm=$lsm)" "$dir/output.log" "$rc"
+		add_unfinished_boot vm-arm64 "$name (lsm=$lsm)" "$dir/output.log" "$rc" \
+			"$(guest_kernel_crash "$dir/console.log" | sed 's/^/guest kernel: /')"
 	fi
 }
 
@@ -105,5 +108,32 @@ for name in $BOOTS; do
 	signal) boot "$name" lockdown,capability ;;
 	esac
 done
+# The harness itself, on the stock kernel: a guest kernel that panics
+# (job.sh, boot "crash") ends its boot at once through panic=-1 and
+# -no-reboot, with exit 125 rather than a timeout's 124, and the kernel's
+# own message is what the boot's failure names.
+t_guest_crash_named() {
+	local dir=$RESULTS/crash rc=0 kernel
+	kernel=$("$ROOT/scripts/arm64-kernel.sh" "$CACHE" stock) || return 1
+	mkdir -p "$dir"
+	"$HERE/boot.sh" --kernel "$kernel" --lsm lockdown,capability --timeout 120 \
+		--name crash "$INITRD" "$dir" 2>"$dir/boot.err" || rc=$?
+	cat "$dir/boot.err"
+	[[ $rc -eq 125 ]] || { echo "crash boot: exit $rc, want 125"; return 1; }
+	grep -q '^vm-arm64: guest kernel failed: Kernel panic - not syncing: sysrq triggered crash' \
+		"$dir/boot.err" || { echo "crash boot: the kernel's panic is not named"; return 1; }
+	[[ $(guest_kernel_crash "$dir/console.log") == "Kernel panic - not syncing: sysrq triggered crash" ]]
+}
+if [[ -z ${NSG_TEST_ONLY:-} || "harness: guest kernel crash" =~ $NSG_TEST_ONLY ]]; then
+	if t_guest_crash_named; then
+		echo "[ PASS ] harness: a guest kernel crash ends the boot and is named"
+		passed=$((passed + 1))
+	else
+		echo "[ FAIL ] harness: a guest kernel crash ends the boot and is named"
+		failed=$((failed + 1))
+	fi
+else
+	skipped=$((skipped + 1))
+fi
 echo "vm-arm64: boots ($BOOTS) in $((SECONDS - total0)) s"
 suite_summary vm-arm64 "$passed" "$failed" "$skipped"
