@@ -29,7 +29,7 @@ done
 
 LOGS=$(mktemp -d)
 trap 'rm -rf "$LOGS"' EXIT
-declare -A RC=()
+declare -A RC=() CLOSING=()
 
 # NAME CMD...: one suite; its output is kept apart to find its closing line.
 run_suite() {
@@ -80,6 +80,7 @@ tally() {
 		failed=$((failed + 1))
 		return
 	fi
+	CLOSING[$name]=$lines
 	[[ $lines =~ $re ]]
 	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[4]:-0}
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
@@ -97,10 +98,8 @@ FAILURE_RE='^ *(\[ *FAIL(ED)? *\]|FAIL\b|failed: |not ok\b|.*ended without a sum
 # NAME: the suite's closing line, and, when it did not pass, the lines that
 # name what failed, so that the end of the log says where to look.
 recap() {
-	local name=$1 line
-	# shellcheck disable=SC2059  # the format is ours
-	line=$(grep -E "$(printf "$summary_re" "$name")" "$LOGS/$name.log" 2>/dev/null | tail -1)
-	echo "  ${line:-$name: no closing line} (exit ${RC[$name]:-none})"
+	local name=$1
+	echo "  ${CLOSING[$name]:-$name: no single closing line} (exit ${RC[$name]:-none})"
 	[[ ${RC[$name]:-1} -eq 0 ]] && return
 	grep -E "$FAILURE_RE" "$LOGS/$name.log" 2>/dev/null | head -15 | sed 's/^ */    /'
 }

@@ -40,12 +40,8 @@ boot() {
 		${NSG_TEST_ONLY:+--env "NSG_TEST_ONLY=$NSG_TEST_ONLY"} \
 		"$STAGE/tests/vm/enforce-job.sh" "$RESULTS/$name" || rc=$?
 	sed 's/^/    /' "$RESULTS/$name/output.log" 2>/dev/null
-	if ! add_boot_counts vm "$RESULTS/$name/output.log" "$rc"; then
-		echo "vm boot $name: console tail:"
-		tail -40 "$RESULTS/$name/console.log" 2>/dev/null
-		add_unfinished_boot vm "$name (lsm=$lsm)" "$RESULTS/$name/output.log" "$rc" \
-			"$(guest_kernel_crash "$RESULTS/$name/console.log" | sed 's/^/guest kernel: /')"
-	fi
+	add_boot_counts vm "$RESULTS/$name/output.log" "$rc" ||
+		unfinished_boot vm "$name (lsm=$lsm)" "$RESULTS/$name" "$rc"
 }
 
 skipped=0
